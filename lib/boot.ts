@@ -1,0 +1,40 @@
+import "server-only";
+import { dbHandle, DatabaseLockedError } from "@/db/client";
+import { describeDbError, migrate } from "@/db/migrate";
+import { authSecret } from "@/lib/data-dir";
+import { env } from "@/lib/env";
+import { logger } from "@/lib/logger";
+
+type GlobalWithBoot = typeof globalThis & { __patchbayBoot?: Promise<void> };
+const g = globalThis as GlobalWithBoot;
+
+function fatal(message: string): never {
+  // One line a person can act on; no stack trace for configuration problems.
+  process.stderr.write(`patchbay: ${message}\n`);
+  process.exit(1);
+}
+
+async function bootOnce(): Promise<void> {
+  let handle;
+  try {
+    const e = env();
+    authSecret();
+    handle = dbHandle();
+    if (e.embedded) logger.info({ dataDir: e.dataDir }, "using the embedded database (set DATABASE_URL to use PostgreSQL)");
+  } catch (error) {
+    if (error instanceof DatabaseLockedError || (error as Error).name === "EnvError") fatal((error as Error).message);
+    fatal(`start-up failed: ${(error as Error).message}`);
+  }
+  try {
+    await migrate(handle);
+  } catch (error) {
+    fatal(describeDbError(error, handle));
+  }
+  logger.info({ db: handle.kind }, "database ready, migrations applied");
+}
+
+/** Idempotent per process. */
+export function boot(): Promise<void> {
+  g.__patchbayBoot ??= bootOnce();
+  return g.__patchbayBoot;
+}

@@ -1,0 +1,10 @@
+import type { NextConfig } from "next";
+
+const nextConfig: NextConfig = {
+  // PGlite loads its wasm and data files from its own package folder at run time; bundling breaks that.
+  serverExternalPackages: ["@electric-sql/pglite", "pg", "pino", "nodemailer"],
+  poweredByHeader: false,
+  typedRoutes: false,
+};
+
+export default nextConfig;

@@ -1,0 +1,46 @@
+#!/usr/bin/env node
+// `npm start`: build once (or again when the sources changed since the last build), then serve.
+// Migrations run inside the server process (instrumentation.ts), which is the only process
+// allowed to open the embedded database.
+import { spawn, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
+const nextBin = path.join(root, "node_modules", "next", "dist", "bin", "next");
+const stampFile = path.join(root, ".next", "patchbay-source-stamp");
+const watched = ["app", "components", "lib", "db", "public", "instrumentation.ts", "next.config.ts", "package.json", "package-lock.json", "postcss.config.mjs", "tsconfig.json"];
+
+function sourceStamp() {
+  const hash = createHash("sha256");
+  const walk = (p) => {
+    let st;
+    try {
+      st = fs.statSync(p);
+    } catch {
+      return;
+    }
+    if (st.isDirectory()) {
+      for (const name of fs.readdirSync(p).sort()) if (name !== "node_modules" && !name.startsWith(".")) walk(path.join(p, name));
+    } else {
+      hash.update(`${path.relative(root, p)}:${st.size}:${st.mtimeMs}\n`);
+    }
+  };
+  for (const w of watched) walk(path.join(root, w));
+  return hash.digest("hex");
+}
+
+const stamp = sourceStamp();
+const built = fs.existsSync(path.join(root, ".next", "BUILD_ID")) && fs.existsSync(stampFile) && fs.readFileSync(stampFile, "utf8") === stamp;
+if (!built) {
+  console.log("patchbay: building the app (first start or sources changed)…");
+  const r = spawnSync(process.execPath, [nextBin, "build"], { cwd: root, stdio: "inherit" });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+  fs.writeFileSync(stampFile, stamp);
+}
+
+const port = process.env.PORT || "3000";
+const child = spawn(process.execPath, [nextBin, "start", "-p", port, ...process.argv.slice(2)], { cwd: root, stdio: "inherit" });
+for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(sig, () => child.kill(sig));
+child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
