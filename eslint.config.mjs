@@ -19,7 +19,7 @@ export default defineConfig([
   {
     // Only lib/env.ts reads the environment; everything else asks it.
     files: ["app/**", "components/**", "lib/**", "db/**"],
-    ignores: ["lib/env.ts"],
+    ignores: ["lib/env.ts", "**/*.test.ts"],
     rules: {
       "no-restricted-properties": ["error", { object: "process", property: "env", message: "Read configuration through lib/env.ts." }],
     },
