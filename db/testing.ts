@@ -6,6 +6,9 @@ import pg from "pg";
 import { PGlite } from "@electric-sql/pglite";
 import { openPglite, openPostgres, setDbHandle, type DbHandle } from "./client";
 import { migrate } from "./migrate";
+import { generateKek } from "@/lib/lockbox/crypto";
+import { setMasterKeysForTests } from "@/lib/lockbox/keyring";
+import { clearDekCache } from "@/lib/lockbox";
 
 export type TestDbKind = "pglite" | "postgres";
 
@@ -64,6 +67,9 @@ export async function freshPostgres(): Promise<DbHandle & { url: string }> {
 /** Open a migrated database of the given kind and make it the process-wide handle. */
 export async function useTestDb(kind: TestDbKind): Promise<DbHandle> {
   warnIfPgliteOnly();
+  // Tests never touch a real data dir: fresh master keys per test database.
+  setMasterKeysForTests([generateKek("test1")]);
+  clearDekCache();
   const handle = kind === "pglite" ? await freshPglite() : await freshPostgres();
   setDbHandle(handle);
   return handle;

@@ -4,6 +4,8 @@ import { describeDbError, migrate } from "@/db/migrate";
 import { authSecret } from "@/lib/data-dir";
 import { env } from "@/lib/env";
 import { logger } from "@/lib/logger";
+import { masterKeys } from "@/lib/lockbox/keyring";
+import { resumeRotations, rewrapDataKeys, verifyMasterKeys } from "@/lib/lockbox/rotation";
 
 type GlobalWithBoot = typeof globalThis & { __patchbayBoot?: Promise<void> };
 const g = globalThis as GlobalWithBoot;
@@ -19,6 +21,7 @@ async function bootOnce(): Promise<void> {
   try {
     const e = env();
     authSecret();
+    masterKeys();
     handle = dbHandle();
     if (e.embedded) logger.info({ dataDir: e.dataDir }, "using the embedded database (set DATABASE_URL to use PostgreSQL)");
   } catch (error) {
@@ -31,6 +34,14 @@ async function bootOnce(): Promise<void> {
     fatal(describeDbError(error, handle));
   }
   logger.info({ db: handle.kind }, "database ready, migrations applied");
+  try {
+    // A missing or wrong master key stops the start here, not at the first read of a secret.
+    await verifyMasterKeys();
+    await rewrapDataKeys();
+  } catch (error) {
+    fatal((error as Error).message);
+  }
+  await resumeRotations();
 }
 
 /** Idempotent per process. */

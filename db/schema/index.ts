@@ -1,3 +1,4 @@
 export * from "./auth";
 export * from "./tenancy";
 export * from "./audit";
+export * from "./integrations";

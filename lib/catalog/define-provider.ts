@@ -1,0 +1,77 @@
+import { z } from "zod";
+
+declare module "zod" {
+  interface GlobalMeta {
+    /** Form label. Every provider field has one. */
+    label?: string;
+    /** Help text under the field. */
+    help?: string;
+    placeholder?: string;
+    /** Sealed in the lockbox, masked in the UI, never logged. Only credential fields may be secret. */
+    secret?: boolean;
+    /** Render as a multi-line text area (PEM keys, JSON). */
+    multiline?: boolean;
+  }
+}
+
+export const categories = ["email", "chat", "source-control", "crm", "payments", "messaging", "monitoring", "storage", "identity", "e-signature", "ticketing", "webhooks", "custom"] as const;
+export type Category = (typeof categories)[number];
+export const authModes = ["none", "api_key", "basic", "oauth2_code", "oauth2_client_credentials", "github_app", "service_account", "jwt_bearer"] as const;
+export type AuthMode = (typeof authModes)[number];
+export const capabilities = ["send_email", "send_message", "webhooks_in", "webhooks_out", "sync", "sso", "api_calls", "storage"] as const;
+export type Capability = (typeof capabilities)[number];
+
+export type TestResult = { ok: true; message: string; details?: Record<string, unknown> } | { ok: false; message: string; field?: string };
+export type TestContext = { connectionId: string | null; orgId: string | null; signal: AbortSignal };
+
+type AnyObject = z.ZodObject<z.ZodRawShape>;
+
+export type ProviderDefinition<C extends AnyObject = AnyObject, S extends AnyObject = AnyObject> = {
+  key: string;
+  name: string;
+  category: Category;
+  description: string;
+  /** File name under public/providers/, e.g. "smtp.svg". */
+  icon: string;
+  docsUrl: string;
+  popular: boolean;
+  authModes: readonly AuthMode[];
+  capabilities: readonly Capability[];
+  configSchema: C;
+  credentialsSchema: S;
+  /** Calls the provider's documented endpoint with these settings; never throws for provider errors. */
+  test?: (settings: z.output<C> & z.output<S>, ctx: TestContext) => Promise<TestResult>;
+};
+
+export type SettingsOf<P> = P extends ProviderDefinition<infer C, infer S> ? z.output<C> & z.output<S> : never;
+
+export class ProviderDefinitionError extends Error {
+  override name = "ProviderDefinitionError";
+}
+
+/**
+ * Declare a provider. The definition is checked here, at load: a bad definition fails the start,
+ * not an admin's form. The zod schemas drive the connection form, validation, masking and the
+ * type that getSettings returns.
+ */
+export function defineProvider<const C extends AnyObject, const S extends AnyObject>(def: ProviderDefinition<C, S>): ProviderDefinition<C, S> {
+  const fail = (msg: string): never => {
+    throw new ProviderDefinitionError(`Provider "${def.key}": ${msg}`);
+  };
+  if (!/^[a-z][a-z0-9-]{1,40}$/.test(def.key)) fail("key must be a lowercase slug");
+  if (!def.name.trim()) fail("name is required");
+  if (!categories.includes(def.category)) fail(`unknown category ${def.category}`);
+  if (def.authModes.length === 0) fail("at least one auth mode is required");
+  const configFields = Object.keys(def.configSchema.shape);
+  for (const [name, schema] of Object.entries(def.configSchema.shape)) {
+    const meta = (schema as z.ZodType).meta();
+    if (!meta?.label) fail(`config field "${name}" has no label`);
+    if (meta?.secret) fail(`config field "${name}" is marked secret; secrets belong in credentialsSchema`);
+  }
+  for (const [name, schema] of Object.entries(def.credentialsSchema.shape)) {
+    const meta = (schema as z.ZodType).meta();
+    if (!meta?.label) fail(`credential field "${name}" has no label`);
+    if (configFields.includes(name)) fail(`field "${name}" is in both schemas`);
+  }
+  return def;
+}
