@@ -22,7 +22,7 @@ export default defineConfig({
   },
   webServer: {
     // A fresh embedded database every run; the build is reused when the sources did not change.
-    command: `rm -rf .data-e2e && node scripts/start.mjs`,
+    command: `rm -rf .data-e2e && mkdir -p .data-e2e && node scripts/start.mjs`,
     url: `${baseURL}/api/health?ready=1`,
     reuseExistingServer: false,
     timeout: 240_000,
@@ -33,7 +33,9 @@ export default defineConfig({
       PATCHBAY_DATA_DIR: ".data-e2e",
       AUTH_URL: baseURL,
       PATCHBAY_ALLOW_PRIVATE_EGRESS: "true",
-      LOG_LEVEL: "warn",
+      // Debug level so the canary test also searches everything the server could log.
+      LOG_LEVEL: "debug",
+      PATCHBAY_SERVER_LOG: ".data-e2e/server.log",
     },
   },
 });

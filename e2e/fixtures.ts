@@ -3,6 +3,17 @@ import { test as base, expect, type Page } from "@playwright/test";
 export const OWNER = { name: "Olivia Owner", email: "owner@acme.test", password: "owner-password-1", orgName: "Acme" };
 export const MEMBER = { name: "Max Member", email: "max@acme.test", password: "member-password-1" };
 
+/** Sign in as the owner, completing first-run setup if this server is fresh (specs can run alone). */
+export async function signInAsOwner(page: Page) {
+  await page.goto("/sign-in");
+  if (page.url().endsWith("/setup")) {
+    await new SetupPage(page).completeWith(OWNER);
+  } else {
+    await new SignInPage(page).signIn(OWNER.email, OWNER.password);
+  }
+  await expect(page.getByTestId("user-menu")).toBeVisible();
+}
+
 export class SetupPage {
   constructor(private page: Page) {}
   async completeWith(u: typeof OWNER) {

@@ -41,6 +41,16 @@ if (!built) {
 }
 
 const port = process.env.PORT || "3000";
-const child = spawn(process.execPath, [nextBin, "start", "-p", port, ...process.argv.slice(2)], { cwd: root, stdio: "inherit" });
+// PATCHBAY_SERVER_LOG: also copy the server's output to a file (the e2e canary test searches it).
+const logFile = process.env.PATCHBAY_SERVER_LOG ? fs.createWriteStream(process.env.PATCHBAY_SERVER_LOG, { flags: "a" }) : null;
+const child = spawn(process.execPath, [nextBin, "start", "-p", port, ...process.argv.slice(2)], { cwd: root, stdio: ["inherit", logFile ? "pipe" : "inherit", logFile ? "pipe" : "inherit"] });
+if (logFile) {
+  for (const [from, to] of [[child.stdout, process.stdout], [child.stderr, process.stderr]]) {
+    from.on("data", (chunk) => {
+      to.write(chunk);
+      logFile.write(chunk);
+    });
+  }
+}
 for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(sig, () => child.kill(sig));
 child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

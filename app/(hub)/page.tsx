@@ -2,6 +2,7 @@ import Link from "next/link";
 import { PageHeader } from "@/components/page-header";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { countMembers } from "@/db/queries/memberships";
+import { countConnectionsByStatus } from "@/db/queries/integrations";
 import { listAuditLog } from "@/db/queries/audit";
 import { requireOrgContext } from "@/lib/auth/context";
 import { can, roleLabels } from "@/lib/auth/roles";
@@ -10,8 +11,9 @@ export const metadata = { title: "Home" };
 
 export default async function HomePage() {
   const ctx = await requireOrgContext();
-  const [members, recent] = await Promise.all([
+  const [members, byStatus, recent] = await Promise.all([
     countMembers(ctx.org.id),
+    countConnectionsByStatus(ctx.org.id),
     can(ctx.role, "audit.read") ? listAuditLog(ctx.org.id, { page: 1, perPage: 5, sort: { id: "at", desc: true } }) : null,
   ]);
   return (
@@ -32,9 +34,21 @@ export default async function HomePage() {
         <Card>
           <CardHeader>
             <CardDescription>Connections</CardDescription>
-            <CardTitle className="text-3xl">0</CardTitle>
+            <CardTitle className="text-3xl" data-testid="connection-count">{byStatus.reduce((n, r) => n + r.n, 0)}</CardTitle>
           </CardHeader>
-          <CardContent className="text-sm text-muted-foreground">No services are connected yet.</CardContent>
+          <CardContent className="text-sm text-muted-foreground">
+            {byStatus.length === 0 ? (
+              "No services are connected yet."
+            ) : (
+              <ul>
+                {byStatus.map((r) => (
+                  <li key={`${r.status}-${r.enabled}`}>
+                    {r.n} {r.enabled ? r.status.replace("_", " ") : "disabled"}
+                  </li>
+                ))}
+              </ul>
+            )}
+          </CardContent>
         </Card>
         <Card>
           <CardHeader>

@@ -6,6 +6,7 @@ import { cn } from "@/lib/utils";
 const items = [
   { href: "/settings/organization", label: "Organization" },
   { href: "/settings/members", label: "Members" },
+  { href: "/settings/encryption", label: "Encryption" },
   { href: "/settings/audit", label: "Audit log" },
 ];
 

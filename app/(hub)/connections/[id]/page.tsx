@@ -1,0 +1,99 @@
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { ConnectionActions } from "@/components/connections/connection-actions";
+import { ConnectionForm } from "@/components/connections/connection-form";
+import { ConnectionStatusBadge, HealthBadge } from "@/components/connections/status-badge";
+import { PageHeader } from "@/components/page-header";
+import { Badge } from "@/components/ui/badge";
+import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
+import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
+import { requireOrgContext } from "@/lib/auth/context";
+import { connectionView } from "@/lib/connections/view";
+
+export const metadata = { title: "Connection" };
+
+const sourceLabel = { organization: "this organization", platform: "platform-wide connection", default: "default", unset: "not set" } as const;
+
+export default async function ConnectionPage({ params }: { params: Promise<{ id: string }> }) {
+  const ctx = await requireOrgContext();
+  const { id } = await params;
+  const view = id.length <= 100 ? await connectionView(ctx.org.id, id, ctx.role, ctx.user.isPlatformAdmin) : null;
+  if (!view) notFound();
+  const c = view.connection;
+  return (
+    <>
+      <PageHeader
+        title={c.name}
+        description={
+          <span className="flex flex-wrap items-center gap-2">
+            <Link className="text-primary hover:underline" href={`/integrations/${view.provider.key}`}>
+              {view.provider.name}
+            </Link>
+            <ConnectionStatusBadge status={c.status} enabled={c.enabled} />
+            <HealthBadge health={c.healthStatus} />
+            <Badge variant="outline">{c.scope === "platform" ? "Platform-wide" : ctx.org.name}</Badge>
+            {c.isDefault ? <Badge variant="secondary">Default</Badge> : null}
+          </span>
+        }
+        actions={view.canEdit ? <ConnectionActions orgId={ctx.org.id} connectionId={c.id} name={c.name} enabled={c.enabled} isDefault={c.isDefault} /> : null}
+      />
+      {c.lastError ? (
+        <p className="mb-4 rounded-md border border-destructive/40 bg-destructive/10 px-3 py-2 text-sm text-destructive" data-testid="last-error">
+          Last check failed{c.lastCheckedAt ? ` at ${c.lastCheckedAt.replace("T", " ").slice(0, 19)} UTC` : ""}: {c.lastError}
+        </p>
+      ) : null}
+      <div className="grid gap-6 xl:grid-cols-[1fr_380px]">
+        <Card>
+          <CardHeader>
+            <CardTitle>{view.canEdit ? "Settings" : "Settings (read-only)"}</CardTitle>
+            <CardDescription>
+              {view.canEdit
+                ? "Secrets are stored encrypted and shown masked. Replacing one takes effect in every process at once."
+                : c.scope === "platform"
+                  ? "This platform-wide connection is managed by platform admins."
+                  : "Only admins and owners can change connections."}
+            </CardDescription>
+          </CardHeader>
+          <CardContent>
+            {view.canEdit ? (
+              <ConnectionForm mode="edit" orgId={ctx.org.id} connectionId={c.id} name={c.name} fields={view.fields} />
+            ) : (
+              <dl className="grid gap-3 text-sm">
+                {view.fields.map((f) => (
+                  <div key={f.name} className="grid grid-cols-[180px_1fr] gap-2">
+                    <dt className="text-muted-foreground">{f.label}</dt>
+                    <dd className="font-mono">{f.group === "credentials" ? (f.stored ? f.masked : "not set") : String(f.value ?? "—")}</dd>
+                  </div>
+                ))}
+              </dl>
+            )}
+          </CardContent>
+        </Card>
+        <Card>
+          <CardHeader>
+            <CardTitle>Where values come from</CardTitle>
+            <CardDescription>What code running for {ctx.org.name} gets from this connection.</CardDescription>
+          </CardHeader>
+          <CardContent>
+            <Table>
+              <TableHeader>
+                <TableRow>
+                  <TableHead>Field</TableHead>
+                  <TableHead>Source</TableHead>
+                </TableRow>
+              </TableHeader>
+              <TableBody>
+                {view.fields.map((f) => (
+                  <TableRow key={f.name}>
+                    <TableCell>{f.label}</TableCell>
+                    <TableCell data-testid={`source-${f.name}`}>{sourceLabel[f.source]}</TableCell>
+                  </TableRow>
+                ))}
+              </TableBody>
+            </Table>
+          </CardContent>
+        </Card>
+      </div>
+    </>
+  );
+}
