@@ -7,6 +7,7 @@ const items = [
   { href: "/settings/organization", label: "Organization" },
   { href: "/settings/members", label: "Members" },
   { href: "/settings/encryption", label: "Encryption" },
+  { href: "/settings/api-tokens", label: "API tokens" },
   { href: "/settings/audit", label: "Audit log" },
 ];
 

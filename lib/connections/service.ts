@@ -21,12 +21,29 @@ import { getProvider } from "@/lib/catalog/registry";
 import { AppError } from "@/lib/errors";
 import { openSecret, sealSecret } from "@/lib/lockbox";
 import { logger } from "@/lib/logger";
-import { notifySettingsChanged } from "@/lib/settings/invalidation";
+import { invalidateLocally, notifySettingsChanged, type SettingsChange } from "@/lib/settings/invalidation";
+import type { Tx } from "@/db/client";
 import { loadConnectionSettings } from "@/lib/settings";
 import { parseConnectionValues } from "./values";
 
-export type Actor = { id: string; email: string; isPlatformAdmin: boolean };
+export type Actor = { id: string | null; email: string; isPlatformAdmin: boolean };
 export type OrgRef = { id: string; name: string };
+
+/**
+ * Run a change in one transaction. `announce` queues a NOTIFY (delivered to every process on
+ * commit, never on rollback) and, once committed, this process drops its own cache at once.
+ */
+async function changeTx<T>(fn: (tx: Tx, announce: (c: SettingsChange) => Promise<void>) => Promise<T>): Promise<T> {
+  const changes: SettingsChange[] = [];
+  const result = await getDb().transaction((tx) =>
+    fn(tx, async (c) => {
+      changes.push(c);
+      await notifySettingsChanged(tx, c);
+    }),
+  );
+  for (const c of changes) invalidateLocally(c);
+  return result;
+}
 
 function requireProvider(key: string): ProviderDefinition {
   const p = getProvider(key);
@@ -100,7 +117,7 @@ export async function createConnection(input: {
     test = await runTest(provider, await candidateSettings(provider, parsed.config, parsed.secrets), { connectionId: null, orgId: ownerOrgId });
     if (!test.ok) refuseWithTest(test);
   }
-  const id = await getDb().transaction(async (tx) => {
+  const id = await changeTx(async (tx, announce) => {
     const isDefault = !(await hasDefault(ownerOrgId, provider.key, tx));
     const row = await insertConnection(
       {
@@ -128,7 +145,7 @@ export async function createConnection(input: {
       metadata: { provider: provider.key, name: input.name, scope: ownerOrgId ? "organization" : "platform", default: isDefault, fields: Object.keys(parsed.config), secrets: Object.keys(parsed.secrets) },
       ip: input.ip,
     });
-    await notifySettingsChanged(tx, { providerKey: provider.key, orgId: ownerOrgId, connectionId: row.id });
+    await announce({ providerKey: provider.key, orgId: ownerOrgId, connectionId: row.id });
     return row.id;
   });
   return { id, test };
@@ -146,7 +163,7 @@ export async function updateConnection(input: { org: OrgRef; actor: Actor; id: s
     test = await runTest(provider, await candidateSettings(provider, parsed.config, parsed.secrets, { row: current, clear: parsed.clear }), { connectionId: current.id, orgId: current.orgId });
     if (!test.ok) refuseWithTest(test);
   }
-  await getDb().transaction(async (tx) => {
+  await changeTx(async (tx, announce) => {
     const row = await lockVisibleConnection(input.org.id, input.id, tx);
     if (!row) throw new AppError("not_found", "That connection was deleted meanwhile.");
     const changed = Object.keys({ ...row.config, ...parsed.config }).filter((k) => JSON.stringify(row.config[k]) !== JSON.stringify(parsed.config[k]));
@@ -173,25 +190,25 @@ export async function updateConnection(input: { org: OrgRef; actor: Actor; id: s
       metadata: { provider: row.providerKey, renamed: row.name !== input.name ? { from: row.name, to: input.name } : undefined, changed, secretsRotated: Object.keys(parsed.secrets), secretsCleared: parsed.clear },
       ip: input.ip,
     });
-    await notifySettingsChanged(tx, { providerKey: row.providerKey, orgId: row.orgId, connectionId: row.id });
+    await announce({ providerKey: row.providerKey, orgId: row.orgId, connectionId: row.id });
   });
   return { id: input.id, test };
 }
 
 export async function setConnectionEnabled(input: { org: OrgRef; actor: Actor; id: string; enabled: boolean; ip: string | null }) {
-  await getDb().transaction(async (tx) => {
+  await changeTx(async (tx, announce) => {
     const row = await lockVisibleConnection(input.org.id, input.id, tx);
     if (!row) throw new AppError("not_found", "That connection does not exist.");
     assertCanChange(row, input.actor);
     if (row.enabled === input.enabled) return;
     await updateConnectionRow(row.id, { enabled: input.enabled, status: input.enabled ? (row.status === "inactive" ? "active" : row.status) : "inactive" }, tx);
     await recordAudit(tx, { orgId: input.org.id, actor: input.actor, action: input.enabled ? "connection.enabled" : "connection.disabled", target: { type: "connection", id: row.id }, metadata: { provider: row.providerKey, name: row.name }, ip: input.ip });
-    await notifySettingsChanged(tx, { providerKey: row.providerKey, orgId: row.orgId, connectionId: row.id });
+    await announce({ providerKey: row.providerKey, orgId: row.orgId, connectionId: row.id });
   });
 }
 
 export async function makeDefaultConnection(input: { org: OrgRef; actor: Actor; id: string; ip: string | null }) {
-  await getDb().transaction(async (tx) => {
+  await changeTx(async (tx, announce) => {
     const row = await lockVisibleConnection(input.org.id, input.id, tx);
     if (!row) throw new AppError("not_found", "That connection does not exist.");
     assertCanChange(row, input.actor);
@@ -199,12 +216,12 @@ export async function makeDefaultConnection(input: { org: OrgRef; actor: Actor; 
     await clearDefault(row.orgId, row.providerKey, tx);
     await updateConnectionRow(row.id, { isDefault: true }, tx);
     await recordAudit(tx, { orgId: input.org.id, actor: input.actor, action: "connection.default_set", target: { type: "connection", id: row.id }, metadata: { provider: row.providerKey, name: row.name }, ip: input.ip });
-    await notifySettingsChanged(tx, { providerKey: row.providerKey, orgId: row.orgId, connectionId: row.id });
+    await announce({ providerKey: row.providerKey, orgId: row.orgId, connectionId: row.id });
   });
 }
 
 export async function deleteConnection(input: { org: OrgRef; actor: Actor; id: string; ip: string | null }) {
-  await getDb().transaction(async (tx) => {
+  await changeTx(async (tx, announce) => {
     const row = await lockVisibleConnection(input.org.id, input.id, tx);
     if (!row) throw new AppError("not_found", "That connection does not exist.");
     assertCanChange(row, input.actor);
@@ -214,7 +231,7 @@ export async function deleteConnection(input: { org: OrgRef; actor: Actor; id: s
       if (next) await updateConnectionRow(next.id, { isDefault: true }, tx);
     }
     await recordAudit(tx, { orgId: input.org.id, actor: input.actor, action: "connection.deleted", target: { type: "connection", id: row.id }, metadata: { provider: row.providerKey, name: row.name, scope: row.orgId ? "organization" : "platform" }, ip: input.ip });
-    await notifySettingsChanged(tx, { providerKey: row.providerKey, orgId: row.orgId, connectionId: row.id });
+    await announce({ providerKey: row.providerKey, orgId: row.orgId, connectionId: row.id });
   });
 }
 
@@ -236,11 +253,11 @@ export async function testConnection(input: { org: OrgRef; actor: Actor | null; 
   const provider = requireProvider(row.providerKey);
   const resolved = await loadConnectionSettings(row.id, input.org.id);
   const result = await runTest(provider, resolved.settings, { connectionId: row.id, orgId: row.orgId });
-  await getDb().transaction(async (tx) => {
+  await changeTx(async (tx, announce) => {
     await updateConnectionRow(row.id, { healthStatus: result.ok ? "healthy" : "failing", lastCheckedAt: new Date(), lastError: result.ok ? null : result.message }, tx);
     if (row.enabled && (row.status === "active" || row.status === "error")) await setConnectionStatus(row.id, result.ok ? "active" : "error", result.ok ? null : result.message, tx);
     await recordAudit(tx, { orgId: input.org.id, actor: input.actor ?? { id: null, email: null }, action: "connection.tested", target: { type: "connection", id: row.id }, metadata: { provider: row.providerKey, ok: result.ok, ms: result.ms }, ip: input.ip });
-    if (row.status !== (result.ok ? "active" : "error")) await notifySettingsChanged(tx, { providerKey: row.providerKey, orgId: row.orgId, connectionId: row.id });
+    if (row.status !== (result.ok ? "active" : "error")) await announce({ providerKey: row.providerKey, orgId: row.orgId, connectionId: row.id });
   });
   return result;
 }

@@ -18,6 +18,14 @@ export async function notifySettingsChanged(tx: Executor, change: SettingsChange
   await tx.execute(sql`select pg_notify(${SETTINGS_CHANNEL}, ${JSON.stringify(change)})`);
 }
 
+/**
+ * Drop this process's cached copy right after a commit, without waiting for the NOTIFY round
+ * trip: code in the same process that reads right after a save must see the save.
+ */
+export function invalidateLocally(change: SettingsChange): void {
+  state().events.emit("change", change);
+}
+
 type ListenerState = { events: EventEmitter; started: boolean; stop?: () => Promise<void> };
 type GlobalWithListener = typeof globalThis & { __patchbaySettingsListener?: ListenerState };
 const g = globalThis as GlobalWithListener;
