@@ -111,6 +111,25 @@ export async function reencryptSecret(row: { integrationId: string; field: strin
   return updated.length === 1;
 }
 
+/**
+ * Re-encrypted values of one batch in a single UPDATE … FROM (VALUES …). The version check makes
+ * a re-run harmless: a row already moved (by a writer or an earlier run) is not touched again.
+ */
+export async function reencryptBatch(rows: { integrationId: string; field: string; ciphertext: string; fromVersion: number }[], toVersion: number, tx: Executor): Promise<number> {
+  if (rows.length === 0) return 0;
+  const values = sql.join(
+    rows.map((r) => sql`(${r.integrationId}, ${r.field}, ${r.ciphertext}, ${r.fromVersion}::int)`),
+    sql`, `,
+  );
+  const result = await tx.execute(sql`
+    update ${integrationSecrets} as s
+       set ciphertext = v.ciphertext, dek_version = ${toVersion}
+      from (values ${values}) as v(integration_id, field, ciphertext, from_version)
+     where s.integration_id = v.integration_id and s.field = v.field and s.dek_version = v.from_version
+    returning s.field`);
+  return (result as unknown as { rows: unknown[] }).rows.length;
+}
+
 export async function insertRotation(row: { scope: string; orgId: string | null; fromVersion: number; toVersion: number; total: number; startedBy: string | null }, tx: Executor): Promise<KeyRotationRow> {
   const [r] = await tx.insert(keyRotations).values(row).returning();
   return r!;

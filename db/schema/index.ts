@@ -3,3 +3,4 @@ export * from "./tenancy";
 export * from "./audit";
 export * from "./integrations";
 export * from "./api-tokens";
+export * from "./oauth";

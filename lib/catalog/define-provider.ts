@@ -21,8 +21,44 @@ export type AuthMode = (typeof authModes)[number];
 export const capabilities = ["send_email", "send_message", "webhooks_in", "webhooks_out", "sync", "sso", "api_calls", "storage"] as const;
 export type Capability = (typeof capabilities)[number];
 
-export type TestResult = { ok: true; message: string; details?: Record<string, unknown> } | { ok: false; message: string; field?: string };
-export type TestContext = { connectionId: string | null; orgId: string | null; signal: AbortSignal };
+export type TestResult = { ok: true; message: string; details?: Record<string, unknown> } | { ok: false; message: string; field?: string; reauth?: boolean };
+export type TestContext = {
+  connectionId: string | null;
+  orgId: string | null;
+  signal: AbortSignal;
+  /** Private hosts/CIDRs an owner allowed for egress (Settings → Network); pass to egressFetch's allowPrivate. */
+  allowPrivate: readonly string[];
+  /**
+   * For OAuth providers: a current access token for this connection (refreshed ahead of expiry by
+   * lib/connect). Throws an AppError with a clear message when the connection was never authorized.
+   */
+  getAccessToken?: () => Promise<string>;
+};
+
+/**
+ * OAuth metadata. Client id lives in config as `clientId`, the client secret in credentials as
+ * `clientSecret`; tokens are managed by lib/connect and sealed as their own fields.
+ */
+export type OAuthSpec<Config> = {
+  grant: "authorization_code" | "client_credentials";
+  authorizationEndpoint?: (config: Config) => string;
+  tokenEndpoint: (config: Config) => string;
+  revocationEndpoint?: (config: Config) => string | undefined;
+  /** Issuer identifier, for the RFC 9207 `iss` check where the server sends it. */
+  issuer?: (config: Config) => string | undefined;
+  scopes: (config: Config) => string[];
+  /** Extra parameters for the authorization request (e.g. `access_type=offline`). */
+  authorizationParams?: (config: Config) => Record<string, string>;
+  /** How the client secret reaches the token endpoint; may depend on the connection's config. */
+  clientAuth?: OAuthClientAuth | ((config: Config) => OAuthClientAuth);
+  /** PKCE S256 (default true); may depend on the connection's config. */
+  pkce?: boolean | ((config: Config) => boolean);
+  /** Whether the server sends `iss` in authorization responses (RFC 9207); then it must match. */
+  issParameterSupported?: (config: Config) => boolean;
+  /** Fill in what the config leaves to discovery (e.g. OIDC endpoints) before any OAuth call. */
+  prepare?: (config: Config, ctx: { connectionId: string | null; orgId: string | null; signal: AbortSignal; allowPrivate: readonly string[] }) => Promise<Config>;
+};
+export type OAuthClientAuth = "client_secret_post" | "client_secret_basic" | "none";
 
 type AnyObject = z.ZodObject<z.ZodRawShape>;
 
@@ -41,6 +77,7 @@ export type ProviderDefinition<C extends AnyObject = AnyObject, S extends AnyObj
   credentialsSchema: S;
   /** Calls the provider's documented endpoint with these settings; never throws for provider errors. */
   test?: (settings: z.output<C> & z.output<S>, ctx: TestContext) => Promise<TestResult>;
+  oauth?: OAuthSpec<z.output<C>>;
 };
 
 export type SettingsOf<P> = P extends ProviderDefinition<infer C, infer S> ? z.output<C> & z.output<S> : never;

@@ -25,6 +25,7 @@ import { invalidateLocally, notifySettingsChanged, type SettingsChange } from "@
 import type { Tx } from "@/db/client";
 import { loadConnectionSettings } from "@/lib/settings";
 import { parseConnectionValues } from "./values";
+import { getAccessToken, revokeTokensBestEffort } from "@/lib/connect/oauth";
 
 export type Actor = { id: string | null; email: string; isPlatformAdmin: boolean };
 export type OrgRef = { id: string; name: string };
@@ -70,7 +71,9 @@ async function runTest(provider: ProviderDefinition, settings: Record<string, un
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), 30_000);
   try {
-    const r = await provider.test(settings as never, { ...ctx, signal: controller.signal });
+    const connectionId = ctx.connectionId;
+    const getToken = provider.oauth && connectionId ? () => getAccessToken({ orgId: ctx.orgId ?? "", connectionId }) : undefined;
+    const r = await provider.test(settings as never, { ...ctx, signal: controller.signal, allowPrivate: [], getAccessToken: getToken });
     return { ...r, ms: Math.round(performance.now() - started) };
   } catch (error) {
     logger.warn({ provider: provider.key, err: (error as Error).message }, "connection test threw");
@@ -112,8 +115,9 @@ export async function createConnection(input: {
   const parsed = parseConnectionValues(provider, input.values);
   if (Object.keys(parsed.fieldErrors).length) throw new AppError("bad_request", "Some fields need attention.", { fieldErrors: parsed.fieldErrors });
   const ownerOrgId = input.platformWide ? null : input.org.id;
+  const needsAuthorization = provider.oauth?.grant === "authorization_code";
   let test: (TestResult & { ms: number }) | undefined;
-  if (input.testBeforeSave) {
+  if (input.testBeforeSave && !needsAuthorization) {
     test = await runTest(provider, await candidateSettings(provider, parsed.config, parsed.secrets), { connectionId: null, orgId: ownerOrgId });
     if (!test.ok) refuseWithTest(test);
   }
@@ -124,7 +128,7 @@ export async function createConnection(input: {
         orgId: ownerOrgId,
         providerKey: provider.key,
         name: input.name,
-        status: "active",
+        status: needsAuthorization ? "pending" : "active",
         isDefault,
         config: parsed.config,
         createdBy: input.actor.id,
@@ -159,20 +163,23 @@ export async function updateConnection(input: { org: OrgRef; actor: Actor; id: s
   const parsed = parseConnectionValues(provider, input.values, existing);
   if (Object.keys(parsed.fieldErrors).length) throw new AppError("bad_request", "Some fields need attention.", { fieldErrors: parsed.fieldErrors });
   let test: (TestResult & { ms: number }) | undefined;
-  if (input.testBeforeSave) {
+  const authorized = provider.oauth?.grant !== "authorization_code" || current.status === "active";
+  if (input.testBeforeSave && authorized) {
     test = await runTest(provider, await candidateSettings(provider, parsed.config, parsed.secrets, { row: current, clear: parsed.clear }), { connectionId: current.id, orgId: current.orgId });
     if (!test.ok) refuseWithTest(test);
   }
   await changeTx(async (tx, announce) => {
     const row = await lockVisibleConnection(input.org.id, input.id, tx);
     if (!row) throw new AppError("not_found", "That connection was deleted meanwhile.");
-    const changed = Object.keys({ ...row.config, ...parsed.config }).filter((k) => JSON.stringify(row.config[k]) !== JSON.stringify(parsed.config[k]));
+    // Keys that are not form fields (token metadata kept by lib/connect) survive an edit.
+    const { oauthToken, ...previous } = row.config;
+    const changed = Object.keys({ ...previous, ...parsed.config }).filter((k) => JSON.stringify(previous[k]) !== JSON.stringify(parsed.config[k]));
     await updateConnectionRow(
       row.id,
       {
         name: input.name,
-        config: parsed.config,
-        status: row.status === "pending" || row.status === "configuring" || row.status === "error" ? "active" : row.status,
+        config: oauthToken === undefined ? parsed.config : { ...parsed.config, oauthToken },
+        status: provider.oauth?.grant === "authorization_code" ? row.status : row.status === "pending" || row.status === "configuring" || row.status === "error" ? "active" : row.status,
         ...(test ? { healthStatus: "healthy", lastCheckedAt: new Date(), lastError: null } : {}),
       },
       tx,
@@ -221,6 +228,10 @@ export async function makeDefaultConnection(input: { org: OrgRef; actor: Actor; 
 }
 
 export async function deleteConnection(input: { org: OrgRef; actor: Actor; id: string; ip: string | null }) {
+  const existing = await mustFind(input.org.id, input.id);
+  assertCanChange(existing, input.actor);
+  // Revoke at the provider first (RFC 7009); local credentials are deleted even if that fails.
+  const revocation = await revokeTokensBestEffort(existing);
   await changeTx(async (tx, announce) => {
     const row = await lockVisibleConnection(input.org.id, input.id, tx);
     if (!row) throw new AppError("not_found", "That connection does not exist.");
@@ -230,7 +241,7 @@ export async function deleteConnection(input: { org: OrgRef; actor: Actor; id: s
       const next = await oldestConnection(row.orgId, row.providerKey, tx);
       if (next) await updateConnectionRow(next.id, { isDefault: true }, tx);
     }
-    await recordAudit(tx, { orgId: input.org.id, actor: input.actor, action: "connection.deleted", target: { type: "connection", id: row.id }, metadata: { provider: row.providerKey, name: row.name, scope: row.orgId ? "organization" : "platform" }, ip: input.ip });
+    await recordAudit(tx, { orgId: input.org.id, actor: input.actor, action: "connection.deleted", target: { type: "connection", id: row.id }, metadata: { provider: row.providerKey, name: row.name, scope: row.orgId ? "organization" : "platform", tokensRevoked: revocation.revoked, revocationFailures: revocation.failed }, ip: input.ip });
     await announce({ providerKey: row.providerKey, orgId: row.orgId, connectionId: row.id });
   });
 }

@@ -63,8 +63,9 @@ export async function connectionView(orgId: string, id: string, role: Role, isPl
       lastError: row.lastError,
       createdAt: row.createdAt.toISOString(),
       updatedAt: row.updatedAt.toISOString(),
+      oauth: (row.config.oauthToken as { obtainedAt?: string; expiresAt?: string | null; scope?: string | null } | undefined) ?? null,
     },
-    provider: { key: provider.key, name: provider.name, description: provider.description, docsUrl: provider.docsUrl },
+    provider: { key: provider.key, name: provider.name, description: provider.description, docsUrl: provider.docsUrl, usesBrowserSignIn: provider.oauth?.grant === "authorization_code" },
     fields,
     canEdit: admin && (row.orgId !== null || isPlatformAdmin),
   };

@@ -64,6 +64,11 @@ export async function openSecret(ref: SecretRef & { ciphertext: string }, db?: E
   return openString(dek, ref.ciphertext, secretAad(scope, ref.integrationId, ref.field));
 }
 
+/** A retired version must stop opening values in this process at once. */
+export function forgetDek(scope: string, version: number): void {
+  dekCache.delete(`${scope}:${version}`);
+}
+
 /** Tests: forget unwrapped keys (e.g. after swapping master keys). */
 export function clearDekCache(): void {
   dekCache.clear();

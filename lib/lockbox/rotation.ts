@@ -12,7 +12,7 @@ import {
   listRunningRotations,
   lockBatchNotOnVersion,
   lockKeysOfScope,
-  reencryptSecret,
+  reencryptBatch,
   setKeyStatus,
   updateRotation,
   updateWrappedKey,
@@ -23,7 +23,7 @@ import { AppError } from "@/lib/errors";
 import { logger } from "@/lib/logger";
 import { dekAad, generateDek, LockboxError, openString, sealString, secretAad, unwrapDek, wrapDek, envelopeVersion } from "./crypto";
 import { masterKeys, primaryKek } from "./keyring";
-import { activeDek, openSecret, scopeOf } from "./index";
+import { activeDek, forgetDek, openSecret, scopeOf } from "./index";
 
 /**
  * Start-up check: every master key id that wraps a data key must be configured and correct.
@@ -96,7 +96,7 @@ export async function startDekRotation(input: { orgId: string | null; actor: Aud
 const STALE_HEARTBEAT_MS = 30_000;
 
 /** Claim a running rotation for this process; false when another live worker holds it. */
-async function claimRotation(id: string): Promise<boolean> {
+async function claimRotation(id: string, staleAfterMs = STALE_HEARTBEAT_MS): Promise<boolean> {
   const claimed = await getDb()
     .update(keyRotations)
     .set({ heartbeatAt: new Date() })
@@ -104,7 +104,7 @@ async function claimRotation(id: string): Promise<boolean> {
       and(
         eq(keyRotations.id, id),
         eq(keyRotations.status, "running"),
-        or(isNull(keyRotations.heartbeatAt), lt(keyRotations.heartbeatAt, new Date(Date.now() - STALE_HEARTBEAT_MS))),
+        or(isNull(keyRotations.heartbeatAt), lt(keyRotations.heartbeatAt, new Date(Date.now() - staleAfterMs))),
       ),
     )
     .returning({ id: keyRotations.id });
@@ -115,10 +115,11 @@ async function claimRotation(id: string): Promise<boolean> {
  * Step 2, resumable: re-encrypt rows still on older versions in batches, each batch in its own
  * transaction with its row locks and its progress. A crash loses at most the open batch, which
  * rolls back; a restart continues from the rows that are still on an old version.
+ * `staleAfterMs` (tests): how old another worker's heartbeat must be before this run takes over.
  */
-export async function runDekRotation(id: string, opts: { batchSize?: number; claim?: boolean } = {}): Promise<"completed" | "skipped"> {
+export async function runDekRotation(id: string, opts: { batchSize?: number; claim?: boolean; staleAfterMs?: number } = {}): Promise<"completed" | "skipped"> {
   const batchSize = opts.batchSize ?? 500;
-  if (opts.claim !== false && !(await claimRotation(id))) return "skipped";
+  if (opts.claim !== false && !(await claimRotation(id, opts.staleAfterMs))) return "skipped";
   const rotation = await getRotation(id);
   if (!rotation || rotation.status !== "running") return "skipped";
   const { scope, toVersion } = rotation;
@@ -127,15 +128,16 @@ export async function runDekRotation(id: string, opts: { batchSize?: number; cla
       const moved = await getDb().transaction(async (tx) => {
         const { dek } = await activeDek(scope, rotation.orgId, tx);
         const rows = await lockBatchNotOnVersion(scope, toVersion, batchSize, tx);
-        let n = 0;
+        const updates: { integrationId: string; field: string; ciphertext: string; fromVersion: number }[] = [];
         for (const row of rows) {
           const plaintext = await openSecret({ orgId: rotation.orgId, integrationId: row.integrationId, field: row.field, ciphertext: row.ciphertext }, tx);
           const aad = secretAad(scope, row.integrationId, row.field);
           const ciphertext = sealString(dek, toVersion, plaintext, aad);
           // Belt and braces: prove the new envelope opens before replacing the old one.
           openString(dek, ciphertext, aad);
-          if (await reencryptSecret({ integrationId: row.integrationId, field: row.field, ciphertext, dekVersion: toVersion, fromVersion: envelopeVersion(row.ciphertext) }, tx)) n++;
+          updates.push({ integrationId: row.integrationId, field: row.field, ciphertext, fromVersion: envelopeVersion(row.ciphertext) });
         }
+        const n = await reencryptBatch(updates, toVersion, tx);
         if (n) await addRotationProgress(id, n, tx);
         return rows.length;
       });
@@ -145,16 +147,28 @@ export async function runDekRotation(id: string, opts: { batchSize?: number; cla
       await new Promise((r) => setTimeout(r, 100));
       await updateRotation(id, { heartbeatAt: new Date() });
     }
-    await getDb().transaction(async (tx) => {
-      const keys = await lockKeysOfScope(scope, tx);
-      if ((await countSecretsNotOnVersion(scope, toVersion, tx)) !== 0) throw new Error("rows appeared on an old key version during finalisation");
-      for (const k of keys) if (k.version < toVersion && k.status !== "retired") await setKeyStatus(scope, k.version, "retired", tx);
-      await tx
+    const finished = await getDb().transaction(async (tx) => {
+      // Only one worker finalises: the status flip is the claim.
+      const [claimed] = await tx
         .update(keyRotations)
         .set({ status: "completed", finishedAt: new Date(), heartbeatAt: new Date(), processed: sql`greatest(${keyRotations.processed}, ${keyRotations.total})` })
-        .where(eq(keyRotations.id, id));
+        .where(and(eq(keyRotations.id, id), eq(keyRotations.status, "running")))
+        .returning({ id: keyRotations.id });
+      if (!claimed) return null;
+      const keys = await lockKeysOfScope(scope, tx);
+      if ((await countSecretsNotOnVersion(scope, toVersion, tx)) !== 0) throw new Error("rows appeared on an old key version during finalisation");
+      const retired: number[] = [];
+      for (const k of keys) {
+        if (k.version < toVersion && k.status !== "retired") {
+          await setKeyStatus(scope, k.version, "retired", tx);
+          retired.push(k.version);
+        }
+      }
       await recordAudit(tx, { orgId: rotation.orgId, actor: { id: null, email: null }, action: "lockbox.dek_rotation_completed", target: { type: "encryption_key", id: `${scope}:${toVersion}` }, metadata: { retiredBelow: toVersion } });
+      return retired;
     });
+    if (finished === null) return "skipped";
+    for (const v of finished) forgetDek(scope, v);
     logger.info({ scope, toVersion }, "data-key rotation completed");
     return "completed";
   } catch (error) {

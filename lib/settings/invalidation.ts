@@ -60,7 +60,11 @@ function startListener(): void {
     let unlisten: (() => Promise<void>) | undefined;
     handle.pglite
       .listen(SETTINGS_CHANNEL, dispatch)
-      .then((u) => (unlisten = u))
+      .then((u) => {
+        unlisten = u;
+        // Anything cached before the listener was live may have missed a change.
+        s.events.emit("change", "reset");
+      })
       .catch((err) => logger.error({ err }, "settings listener failed on the embedded database"));
     s.stop = async () => unlisten?.();
     return;
@@ -93,7 +97,8 @@ function startListener(): void {
     try {
       await c.connect();
       await c.query(`LISTEN ${SETTINGS_CHANNEL}`);
-      if (attempt > 0) s.events.emit("change", "reset");
+      // Changes committed before LISTEN took effect were not delivered: drop what was cached.
+      s.events.emit("change", "reset");
       attempt = 0;
     } catch (err) {
       logger.warn({ err: (err as Error).message }, "settings listener could not connect; retrying");
@@ -115,4 +120,6 @@ export async function stopSettingsListener(): Promise<void> {
   s.started = false;
   s.stop = undefined;
   s.events.removeAllListeners();
+  // The settings cache subscribed to these events; without them it must not be used again.
+  delete (globalThis as { __patchbaySettingsCache?: unknown }).__patchbaySettingsCache;
 }

@@ -2,6 +2,8 @@ import "server-only";
 import nodemailer from "nodemailer";
 import { z } from "zod";
 import { defineProvider, type TestResult } from "@/lib/catalog/define-provider";
+import { isEgressError } from "@/lib/http";
+import { assertPublicHost } from "@/lib/http/ssrf";
 
 export const smtpConfigSchema = z.object({
   host: z.string().trim().min(1, "Enter the SMTP server's host name.").max(253).meta({ label: "Host", placeholder: "smtp.example.com", help: "The SMTP server's host name or IP address." }),
@@ -19,9 +21,18 @@ export const smtpCredentialsSchema = z.object({
 
 export type SmtpSettings = z.output<typeof smtpConfigSchema> & z.output<typeof smtpCredentialsSchema>;
 
-export function createSmtpTransport(s: SmtpSettings) {
+/**
+ * SMTP is not HTTP, so it cannot use the egress client; it takes the same guard by hand: resolve
+ * once, check every address, then connect to the checked IP (TLS still verifies the host name).
+ */
+export async function createGuardedSmtpTransport(s: SmtpSettings, allowPrivate: readonly string[]) {
+  const [address] = await assertPublicHost(s.host, { allowPrivate });
+  return createSmtpTransport(s, address);
+}
+
+export function createSmtpTransport(s: SmtpSettings, connectTo?: string) {
   return nodemailer.createTransport({
-    host: s.host,
+    host: connectTo ?? s.host,
     port: s.port,
     secure: s.security === "tls",
     requireTLS: s.security === "starttls",
@@ -70,8 +81,14 @@ export const smtp = defineProvider({
   capabilities: ["send_email"],
   configSchema: smtpConfigSchema,
   credentialsSchema: smtpCredentialsSchema,
-  async test(settings) {
-    const transport = createSmtpTransport(settings);
+  async test(settings, ctx) {
+    let transport: ReturnType<typeof createSmtpTransport>;
+    try {
+      transport = await createGuardedSmtpTransport(settings, ctx.allowPrivate);
+    } catch (error) {
+      if (isEgressError(error)) return { ok: false, field: "host", message: error.message };
+      return explainSmtpError(error, settings);
+    }
     const started = performance.now();
     try {
       await transport.verify();

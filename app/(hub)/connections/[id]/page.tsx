@@ -1,6 +1,7 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { ConnectionActions } from "@/components/connections/connection-actions";
+import { AuthorizeButton } from "@/components/connections/authorize-button";
 import { ConnectionForm } from "@/components/connections/connection-form";
 import { ConnectionStatusBadge, HealthBadge } from "@/components/connections/status-badge";
 import { PageHeader } from "@/components/page-header";
@@ -35,8 +36,28 @@ export default async function ConnectionPage({ params }: { params: Promise<{ id:
             {c.isDefault ? <Badge variant="secondary">Default</Badge> : null}
           </span>
         }
-        actions={view.canEdit ? <ConnectionActions orgId={ctx.org.id} connectionId={c.id} name={c.name} enabled={c.enabled} isDefault={c.isDefault} /> : null}
+        actions={
+          view.canEdit ? (
+            <>
+              {view.provider.usesBrowserSignIn ? <AuthorizeButton orgId={ctx.org.id} connectionId={c.id} providerName={view.provider.name} reconnect={c.status === "active" || c.status === "needs_reauth"} /> : null}
+              <ConnectionActions orgId={ctx.org.id} connectionId={c.id} name={c.name} enabled={c.enabled} isDefault={c.isDefault} />
+            </>
+          ) : null
+        }
       />
+      {c.status === "needs_reauth" ? (
+        <p className="mb-4 rounded-md border border-warning/40 bg-warning/10 px-3 py-2 text-sm" data-testid="needs-reauth">
+          Disconnected: {view.provider.name} no longer accepts the stored authorization. Click Reconnect to sign in again.
+        </p>
+      ) : c.status === "pending" && view.provider.usesBrowserSignIn ? (
+        <p className="mb-4 rounded-md border px-3 py-2 text-sm text-muted-foreground">Not connected yet: click “Connect with {view.provider.name}” to sign in and grant access.</p>
+      ) : null}
+      {c.oauth ? (
+        <p className="mb-4 text-sm text-muted-foreground" data-testid="oauth-token-info">
+          Authorized {c.oauth.obtainedAt?.replace("T", " ").slice(0, 19)} UTC{c.oauth.scope ? ` · scopes ${c.oauth.scope}` : ""}
+          {c.oauth.expiresAt ? ` · access token valid until ${c.oauth.expiresAt.replace("T", " ").slice(0, 19)} UTC (refreshed automatically)` : ""}
+        </p>
+      ) : null}
       {c.lastError ? (
         <p className="mb-4 rounded-md border border-destructive/40 bg-destructive/10 px-3 py-2 text-sm text-destructive" data-testid="last-error">
           Last check failed{c.lastCheckedAt ? ` at ${c.lastCheckedAt.replace("T", " ").slice(0, 19)} UTC` : ""}: {c.lastError}

@@ -1,0 +1,77 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { TestContext } from "@/lib/catalog/define-provider";
+import { pagerduty } from "./index";
+
+type Seen = { method: string; url: string; headers: http.IncomingHttpHeaders };
+type Reply = { status: number; json?: unknown };
+
+const KEY = "y_NbAkKc66ryYTWUXYEu";
+let reply: (req: Seen) => Reply = () => ({ status: 500 });
+const seen: Seen[] = [];
+let server: http.Server;
+let baseUrl = "";
+
+beforeAll(async () => {
+  server = http.createServer((req, res) => {
+    req.resume();
+    req.on("end", () => {
+      const s: Seen = { method: req.method ?? "", url: req.url ?? "", headers: req.headers };
+      seen.push(s);
+      const r = reply(s);
+      res.writeHead(r.status, { "content-type": "application/json" });
+      res.end(r.json === undefined ? "" : JSON.stringify(r.json));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+beforeEach(() => {
+  seen.length = 0;
+});
+
+const ctx = (): TestContext => ({ connectionId: null, orgId: null, signal: new AbortController().signal, allowPrivate: ["127.0.0.1"] });
+const settings = (apiKey = KEY) => ({ ...pagerduty.configSchema.parse({ baseUrl, fromEmail: "oncall@example.com" }), ...pagerduty.credentialsSchema.parse({ apiKey }) });
+const fake = (req: Seen): Reply =>
+  req.headers.authorization === `Token token=${KEY}`
+    ? { status: 200, json: { abilities: ["teams", "read_only_users", "sso"] } }
+    : { status: 401, json: { error: { message: "Unauthorized", code: 2006, errors: [] } } };
+
+describe("pagerduty schemas", () => {
+  it("parses config with defaults and validates the from email", () => {
+    expect(pagerduty.configSchema.parse({})).toEqual({ baseUrl: "https://api.pagerduty.com" });
+    expect(pagerduty.configSchema.safeParse({ fromEmail: "not-an-email" }).success).toBe(false);
+  });
+  it("explains an Events API routing key pasted as the REST key", () => {
+    expect(pagerduty.credentialsSchema.safeParse({ apiKey: KEY }).success).toBe(true);
+    expect(pagerduty.credentialsSchema.safeParse({ apiKey: "e93facc04764012d7bfb002500d5d1a6" }).error?.issues[0]?.message).toMatch(/routing/);
+  });
+});
+
+describe("pagerduty test()", () => {
+  it("calls GET /abilities with the Token header and the v2 Accept", async () => {
+    reply = fake;
+    const r = await pagerduty.test!(settings(), ctx());
+    expect(seen[0]).toMatchObject({ method: "GET", url: "/abilities" });
+    expect(seen[0]!.headers.authorization).toBe(`Token token=${KEY}`);
+    expect(seen[0]!.headers.accept).toBe("application/vnd.pagerduty+json;version=2");
+    expect(r).toMatchObject({ ok: true, message: "Connected to PagerDuty; the account has 3 abilities enabled." });
+  });
+
+  it("explains PagerDuty's 401 body on the API key field", async () => {
+    reply = fake;
+    const r = await pagerduty.test!(settings("wrong-key-0000000000"), ctx());
+    expect(r).toMatchObject({ ok: false, field: "apiKey" });
+    expect(r.message).toMatch(/PagerDuty rejected the API key/);
+    expect(r.message).toMatch(/code 2006/);
+  });
+
+  it("explains a locked account", async () => {
+    reply = () => ({ status: 403, json: { error: { message: "Account Locked", code: 2008 } } });
+    const r = await pagerduty.test!(settings(), ctx());
+    expect(r).toMatchObject({ ok: false, field: "apiKey" });
+    expect(r.message).toMatch(/locked/);
+  });
+});
