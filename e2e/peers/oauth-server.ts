@@ -8,6 +8,7 @@ import Provider from "oidc-provider";
  */
 export async function startOAuthServer(opts: { port?: number; clientId: string; clientSecret: string; redirectUri: string; accessTokenTtl?: number }) {
   const counts = { token: 0, refresh: 0, revocation: 0, authorization: 0 };
+  const seen = { lastAuthorizationUrl: undefined as string | undefined };
   const server = http.createServer();
   await new Promise<void>((r) => server.listen(opts.port ?? 0, "127.0.0.1", () => r()));
   const port = (server.address() as { port: number }).port;
@@ -35,7 +36,10 @@ export async function startOAuthServer(opts: { port?: number; clientId: string; 
   provider.use(async (ctx: { method: string; path: string; status: number; oidc?: { params?: { grant_type?: string } } }, next: () => Promise<void>) => {
     await next();
     if (ctx.method !== "POST") {
-      if (ctx.path === "/auth") counts.authorization++;
+      if (ctx.path === "/auth") {
+        counts.authorization++;
+        seen.lastAuthorizationUrl = `${issuer}${(ctx as unknown as { originalUrl: string }).originalUrl}`;
+      }
       return;
     }
     if (ctx.path === "/token/revocation") counts.revocation++;
@@ -49,6 +53,9 @@ export async function startOAuthServer(opts: { port?: number; clientId: string; 
     issuer,
     port,
     counts,
+    get lastAuthorizationUrl() {
+      return seen.lastAuthorizationUrl;
+    },
     endpoints: { authorization: `${issuer}/auth`, token: `${issuer}/token`, revocation: `${issuer}/token/revocation`, userinfo: `${issuer}/me` },
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
