@@ -155,3 +155,18 @@ test("reveal is admin-only, asks first, and is audited", async ({ page }) => {
   await page.goto("/settings/audit?action=secret_revealed");
   await expect(page.getByRole("cell", { name: "connection.secret_revealed" }).first()).toBeVisible();
 });
+
+test("an SMTP connection sends a test email that arrives at the local SMTP server", async ({ page }) => {
+  await signInAsOwner(page);
+  await page.goto(connectionUrl);
+  await page.getByLabel("Send a test email to").fill("not-an-email");
+  await page.getByRole("button", { name: "Send test email" }).click();
+  await expect(page.getByText("Enter a valid email address")).toBeVisible();
+  await page.getByLabel("Send a test email to").fill("ops@acme.test");
+  await page.getByRole("button", { name: "Send test email" }).click();
+  await expect(page.getByText(/^Test email sent in \d+ ms/)).toBeVisible();
+  await expect.poll(() => sink.received.length).toBe(1);
+  expect(sink.received[0]!.to).toEqual(["ops@acme.test"]);
+  expect(sink.received[0]!.user).toBe("mailer");
+  expect(sink.received[0]!.raw).toContain("Patchbay test email");
+});

@@ -39,10 +39,24 @@ function createLogger(): pino.Logger {
   }
   return pino({
     level,
+    serializers: { err: serializeError },
     base: { app: "patchbay" },
     redact: { paths: redactPaths, censor: "[redacted]" },
     timestamp: pino.stdTimeFunctions.isoTime,
   });
+}
+
+/**
+ * Errors are logged without the SQL parameters a failed query carries (drizzle puts them in the
+ * message and a `params` field): they can hold sealed values or hashes, and are never needed.
+ */
+export function serializeError(e: unknown) {
+  const out = pino.stdSerializers.err(e as Error) as unknown as Record<string, unknown>;
+  if (typeof out.message === "string") out.message = out.message.replace(/\nparams:[\s\S]*$/, "\nparams: [redacted]");
+  if (typeof out.stack === "string") out.stack = out.stack.replace(/\nparams:[\s\S]*?(\n\s+at |$)/, "\nparams: [redacted]$1");
+  delete out.params;
+  if (out.cause && typeof out.cause === "object") delete (out.cause as Record<string, unknown>).params;
+  return out;
 }
 
 export const logger: pino.Logger = (g.__patchbayLogger ??= createLogger());

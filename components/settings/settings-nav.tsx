@@ -8,6 +8,7 @@ const items = [
   { href: "/settings/members", label: "Members" },
   { href: "/settings/encryption", label: "Encryption" },
   { href: "/settings/api-tokens", label: "API tokens" },
+  { href: "/settings/network", label: "Network" },
   { href: "/settings/audit", label: "Audit log" },
 ];
 

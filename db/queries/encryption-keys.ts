@@ -117,14 +117,12 @@ export async function reencryptSecret(row: { integrationId: string; field: strin
  */
 export async function reencryptBatch(rows: { integrationId: string; field: string; ciphertext: string; fromVersion: number }[], toVersion: number, tx: Executor): Promise<number> {
   if (rows.length === 0) return 0;
-  const values = sql.join(
-    rows.map((r) => sql`(${r.integrationId}, ${r.field}, ${r.ciphertext}, ${r.fromVersion}::int)`),
-    sql`, `,
-  );
+  // Four arrays and unnest: 5 bind parameters whatever the batch size (VALUES lists hit 65,535).
   const result = await tx.execute(sql`
     update ${integrationSecrets} as s
        set ciphertext = v.ciphertext, dek_version = ${toVersion}
-      from (values ${values}) as v(integration_id, field, ciphertext, from_version)
+      from unnest(${sql.param(rows.map((r) => r.integrationId))}::text[], ${sql.param(rows.map((r) => r.field))}::text[], ${sql.param(rows.map((r) => r.ciphertext))}::text[], ${sql.param(rows.map((r) => r.fromVersion))}::int[])
+           as v(integration_id, field, ciphertext, from_version)
      where s.integration_id = v.integration_id and s.field = v.field and s.dek_version = v.from_version
     returning s.field`);
   return (result as unknown as { rows: unknown[] }).rows.length;

@@ -4,3 +4,4 @@ export * from "./audit";
 export * from "./integrations";
 export * from "./api-tokens";
 export * from "./oauth";
+export * from "./network";

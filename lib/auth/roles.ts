@@ -11,6 +11,7 @@ export const permissions = {
   "org.update": "owner",
   "members.manage": "owner",
   "keys.manage": "owner",
+  "network.manage": "owner",
 } as const satisfies Record<string, Role>;
 
 export type Permission = keyof typeof permissions;

@@ -12,6 +12,7 @@ import { githubApp } from "@/lib/providers/github-app";
 import { jira } from "@/lib/providers/jira";
 import { outboundWebhook } from "@/lib/providers/outbound-webhook";
 import { pagerduty } from "@/lib/providers/pagerduty";
+import { postmark } from "@/lib/providers/postmark";
 import { sendgrid } from "@/lib/providers/sendgrid";
 import { servicenow } from "@/lib/providers/servicenow";
 import { slack } from "@/lib/providers/slack";
@@ -28,6 +29,7 @@ export const builtinProviders = {
   stripe,
   twilio,
   sendgrid,
+  postmark,
   pagerduty,
   datadog,
   jira,

@@ -16,6 +16,7 @@ import { loadConnectionSettings } from "@/lib/settings";
 import { IntegrationUnavailableError } from "@/lib/settings/errors";
 import { invalidateLocally, notifySettingsChanged } from "@/lib/settings/invalidation";
 import { oauthHttpOptions } from "@/lib/providers/_shared/oauth-fetch";
+import { allowlistEntriesFor } from "@/db/queries/network";
 
 export const CALLBACK_PATH = "/api/oauth/callback";
 export const STATE_TTL_MS = 10 * 60_000;
@@ -57,7 +58,7 @@ const usesPkce = (spec: OAuthSpec<Record<string, unknown>>, config: Settings) =>
 async function oauthContext(provider: ProviderDefinition, row: Pick<ConnectionRow, "id" | "orgId">, orgId: string) {
   const spec = oauthSpecOf(provider);
   const { settings } = await loadConnectionSettings(row.id, orgId);
-  const ctx = { connectionId: row.id, orgId: row.orgId, signal: AbortSignal.timeout(60_000), allowPrivate: [] as readonly string[] };
+  const ctx = { connectionId: row.id, orgId: row.orgId, signal: AbortSignal.timeout(60_000), allowPrivate: await allowlistEntriesFor(row.orgId) };
   const config = (spec.prepare ? await spec.prepare(settings, ctx) : settings) as Settings;
   const as = authorizationServer(spec, config);
   const client: oauth.Client = { client_id: String(config.clientId ?? "") };

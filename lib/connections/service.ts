@@ -26,6 +26,7 @@ import type { Tx } from "@/db/client";
 import { loadConnectionSettings } from "@/lib/settings";
 import { parseConnectionValues } from "./values";
 import { getAccessToken, revokeTokensBestEffort } from "@/lib/connect/oauth";
+import { allowlistEntriesFor } from "@/db/queries/network";
 
 export type Actor = { id: string | null; email: string; isPlatformAdmin: boolean };
 export type OrgRef = { id: string; name: string };
@@ -73,7 +74,8 @@ async function runTest(provider: ProviderDefinition, settings: Record<string, un
   try {
     const connectionId = ctx.connectionId;
     const getToken = provider.oauth && connectionId ? () => getAccessToken({ orgId: ctx.orgId ?? "", connectionId }) : undefined;
-    const r = await provider.test(settings as never, { ...ctx, signal: controller.signal, allowPrivate: [], getAccessToken: getToken });
+    const allowPrivate = await allowlistEntriesFor(ctx.orgId);
+    const r = await provider.test(settings as never, { ...ctx, signal: controller.signal, allowPrivate, getAccessToken: getToken });
     return { ...r, ms: Math.round(performance.now() - started) };
   } catch (error) {
     logger.warn({ provider: provider.key, err: (error as Error).message }, "connection test threw");

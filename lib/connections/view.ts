@@ -65,7 +65,7 @@ export async function connectionView(orgId: string, id: string, role: Role, isPl
       updatedAt: row.updatedAt.toISOString(),
       oauth: (row.config.oauthToken as { obtainedAt?: string; expiresAt?: string | null; scope?: string | null } | undefined) ?? null,
     },
-    provider: { key: provider.key, name: provider.name, description: provider.description, docsUrl: provider.docsUrl, usesBrowserSignIn: provider.oauth?.grant === "authorization_code" },
+    provider: { key: provider.key, name: provider.name, description: provider.description, docsUrl: provider.docsUrl, usesBrowserSignIn: provider.oauth?.grant === "authorization_code", canSendEmail: provider.capabilities.includes("send_email") },
     fields,
     canEdit: admin && (row.orgId !== null || isPlatformAdmin),
   };

@@ -59,6 +59,9 @@ async function build(provider: ProviderDefinition, rows: Row[]): Promise<Resolve
     try {
       secrets[r.field] = await openSecret({ orgId: first.orgId, integrationId: first.id, field: r.field, ciphertext: r.ciphertext });
     } catch (e) {
+      if (e instanceof LockboxError && e.code === "retired_key") {
+        throw new RetiredKeyRace(new IntegrationUnavailableError(`${provider.name} connection "${first.name}": the stored ${r.field} uses a retired key. Try again.`));
+      }
       if (e instanceof LockboxError) {
         logger.error({ connectionId: first.id, field: r.field, code: e.code }, "a sealed value could not be opened");
         throw new IntegrationUnavailableError(`${provider.name} connection "${first.name}": the stored ${r.field} cannot be decrypted (${e.code}). An admin can re-enter it at /connections/${first.id}.`);
@@ -111,20 +114,34 @@ export async function resolveSettings(providerKey: string, opts: { orgId: string
   }
 
   const c = cache();
-  const key = SettingsCache.key(providerKey, opts.orgId);
-  const hit = c.get(key) as Cached | undefined;
+  const hit = c.get(providerKey, opts.orgId) as Cached | undefined;
   if (hit) return usable(provider, hit, hit.enabled ?? true);
 
-  const token = c.token(key);
-  const rows = await loadDefaultsWithSecrets(providerKey, opts.orgId);
-  const own = rows.filter((r) => r.orgId !== null);
-  const chosen = own.length > 0 ? own : rows.filter((r) => r.orgId === null);
-  if (chosen.length === 0) {
-    throw new IntegrationNotConfiguredError(`${provider.name} is not configured for ${await orgLabel(opts.orgId)}. An admin can set it up at ${pageFor(providerKey)}.`);
+  for (let attempt = 0; ; attempt++) {
+    const token = c.token(providerKey, opts.orgId);
+    const rows = await loadDefaultsWithSecrets(providerKey, opts.orgId);
+    const own = rows.filter((r) => r.orgId !== null);
+    const chosen = own.length > 0 ? own : rows.filter((r) => r.orgId === null);
+    if (chosen.length === 0) {
+      throw new IntegrationNotConfiguredError(`${provider.name} is not configured for ${await orgLabel(opts.orgId)}. An admin can set it up at ${pageFor(providerKey)}.`);
+    }
+    try {
+      const resolved: Cached = { ...(await build(provider, chosen)), enabled: chosen[0]!.enabled };
+      c.set(providerKey, opts.orgId, resolved, token);
+      return usable(provider, resolved, resolved.enabled!);
+    } catch (e) {
+      // A data-key rotation may retire the key between our read and the decryption: the row has
+      // been re-encrypted by then, so one fresh read succeeds.
+      if (attempt === 0 && e instanceof RetiredKeyRace) continue;
+      throw e instanceof RetiredKeyRace ? e.original : e;
+    }
   }
-  const resolved: Cached = { ...(await build(provider, chosen)), enabled: chosen[0]!.enabled };
-  c.set(key, resolved, token);
-  return usable(provider, resolved, resolved.enabled!);
+}
+
+class RetiredKeyRace extends Error {
+  constructor(readonly original: Error) {
+    super(original.message);
+  }
 }
 
 /** One connection's settings and provenance, whatever its state (for tests and the connection page). */
@@ -141,6 +158,13 @@ export async function loadConnectionSettings(connectionId: string, orgId: string
  * else the platform-wide one. Throws IntegrationNotConfiguredError / IntegrationDisabledError /
  * IntegrationUnavailableError with a message that names the page where an admin fixes it.
  */
-export async function getSettings<K extends ProviderKey>(providerKey: K, opts: { orgId: string; connectionId?: string }): Promise<SettingsFor<K>> {
-  return (await resolveSettings(providerKey, opts)).settings as SettingsFor<K>;
+export function getSettings<K extends ProviderKey>(providerKey: K, opts: { orgId: string; connectionId?: string }): Promise<SettingsFor<K>> {
+  // Hot path: a cached, usable value is returned without entering another async function.
+  if (!opts.connectionId) {
+    const hit = g.__patchbaySettingsCache?.get(providerKey, opts.orgId) as Cached | undefined;
+    if (hit && (hit.enabled ?? true) && hit.connection.status !== "needs_reauth" && hit.connection.status !== "pending" && hit.connection.status !== "configuring") {
+      return Promise.resolve(hit.settings as SettingsFor<K>);
+    }
+  }
+  return resolveSettings(providerKey, opts).then((r) => r.settings as SettingsFor<K>);
 }

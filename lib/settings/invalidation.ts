@@ -101,6 +101,7 @@ function startListener(): void {
       s.events.emit("change", "reset");
       attempt = 0;
     } catch (err) {
+      if (stopped) return;
       logger.warn({ err: (err as Error).message }, "settings listener could not connect; retrying");
       c.end().catch(() => {});
       retry();

@@ -2,6 +2,7 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { ConnectionActions } from "@/components/connections/connection-actions";
 import { AuthorizeButton } from "@/components/connections/authorize-button";
+import { SendTestEmail } from "@/components/connections/send-test-email";
 import { ConnectionForm } from "@/components/connections/connection-form";
 import { ConnectionStatusBadge, HealthBadge } from "@/components/connections/status-badge";
 import { PageHeader } from "@/components/page-header";
@@ -62,6 +63,11 @@ export default async function ConnectionPage({ params }: { params: Promise<{ id:
         <p className="mb-4 rounded-md border border-destructive/40 bg-destructive/10 px-3 py-2 text-sm text-destructive" data-testid="last-error">
           Last check failed{c.lastCheckedAt ? ` at ${c.lastCheckedAt.replace("T", " ").slice(0, 19)} UTC` : ""}: {c.lastError}
         </p>
+      ) : null}
+      {view.canEdit && view.provider.canSendEmail ? (
+        <div className="mb-6">
+          <SendTestEmail orgId={ctx.org.id} connectionId={c.id} defaultTo={ctx.user.email} />
+        </div>
       ) : null}
       <div className="grid gap-6 xl:grid-cols-[1fr_380px]">
         <Card>
