@@ -1,7 +1,18 @@
-import { test as base, expect, type Page } from "@playwright/test";
+import { test as base, expect, type Locator, type Page } from "@playwright/test";
 
 export const OWNER = { name: "Olivia Owner", email: "owner@acme.test", password: "owner-password-1", orgName: "Acme" };
 export const MEMBER = { name: "Max Member", email: "max@acme.test", password: "member-password-1" };
+
+/**
+ * Click a trigger until what it opens is visible. Right after a navigation the button can be in
+ * the server HTML before React has hydrated it, and that first click does nothing.
+ */
+export async function clickUntilVisible(trigger: Locator, opened: Locator) {
+  await expect(async () => {
+    if (!(await opened.isVisible())) await trigger.click();
+    await expect(opened).toBeVisible({ timeout: 1_500 });
+  }).toPass({ timeout: 20_000 });
+}
 
 /** Sign in as the owner, completing first-run setup if this server is fresh (specs can run alone). */
 export async function signInAsOwner(page: Page) {
@@ -43,7 +54,7 @@ export class SignInPage {
 export class Shell {
   constructor(private page: Page) {}
   async signOut() {
-    await this.page.getByTestId("user-menu").click();
+    await clickUntilVisible(this.page.getByTestId("user-menu"), this.page.getByRole("menuitem", { name: "Sign out" }));
     await this.page.getByRole("menuitem", { name: "Sign out" }).click();
     await expect(this.page).toHaveURL(/\/sign-in/);
   }
@@ -51,14 +62,14 @@ export class Shell {
     return this.page.getByTestId("org-switcher");
   }
   async createOrganization(name: string) {
-    await this.orgSwitcher().click();
+    await clickUntilVisible(this.orgSwitcher(), this.page.getByRole("menuitem", { name: "New organization" }));
     await this.page.getByRole("menuitem", { name: "New organization" }).click();
     await this.page.getByLabel("Organization name").fill(name);
     await this.page.getByRole("button", { name: "Create organization" }).click();
     await expect(this.orgSwitcher()).toHaveText(new RegExp(name));
   }
   async switchTo(name: string) {
-    await this.orgSwitcher().click();
+    await clickUntilVisible(this.orgSwitcher(), this.page.getByRole("menuitem", { name: new RegExp(name) }));
     await this.page.getByRole("menuitem", { name: new RegExp(name) }).click();
     await expect(this.orgSwitcher()).toHaveText(new RegExp(name));
   }
@@ -70,8 +81,8 @@ export class MembersPage {
     await this.page.goto("/settings/members");
   }
   async addWithPassword(m: { name: string; email: string; password: string }, role: "owner" | "admin" | "member") {
-    await this.page.getByRole("button", { name: "Add member" }).click();
     const dialog = this.page.getByRole("dialog");
+    await clickUntilVisible(this.page.getByRole("button", { name: "Add member" }), dialog);
     await dialog.getByLabel("Email").fill(m.email);
     await dialog.getByLabel("Name").fill(m.name);
     await dialog.getByLabel("Role").selectOption(role);

@@ -3,7 +3,7 @@ import path from "node:path";
 import { randomBytes } from "node:crypto";
 import type { Page } from "@playwright/test";
 import { startSmtpSink } from "./peers/smtp-sink";
-import { MembersPage, Shell, SignInPage, expect, signInAsOwner, test } from "./fixtures";
+import { MembersPage, Shell, SignInPage, clickUntilVisible, expect, signInAsOwner, test } from "./fixtures";
 
 test.describe.configure({ mode: "serial" });
 
@@ -87,7 +87,7 @@ test("every page and action works without the secret ever leaving the server", a
   await expect(page.getByTestId("connection-status")).toHaveText("Active");
   // Rotate the organization's data key while the connection is in use.
   await page.goto("/settings/encryption");
-  await page.getByRole("button", { name: "Rotate organization data key" }).click();
+  await clickUntilVisible(page.getByRole("button", { name: "Rotate organization data key" }), page.getByRole("alertdialog"));
   await page.getByRole("button", { name: "Rotate", exact: true }).click();
   await expect(page.getByTestId("rotation-organization")).toContainText("completed");
   await page.goto(connectionUrl);
@@ -145,7 +145,7 @@ test("reveal is admin-only, asks first, and is audited", async ({ page }) => {
   await record(page);
   await signInAsOwner(page);
   await page.goto(connectionUrl);
-  await page.getByRole("button", { name: "Reveal Password" }).click();
+  await clickUntilVisible(page.getByRole("button", { name: "Reveal Password" }), page.getByRole("alertdialog"));
   await expect(page.getByRole("alertdialog")).toContainText("written to the audit log");
   await page.getByRole("button", { name: "Reveal", exact: true }).click();
   await expect(page.getByTestId("revealed-secret")).toHaveText(CANARY);

@@ -1,5 +1,5 @@
 import { startOAuthServer } from "./peers/oauth-server";
-import { expect, signInAsOwner, test } from "./fixtures";
+import { clickUntilVisible, expect, signInAsOwner, test } from "./fixtures";
 
 test.describe.configure({ mode: "serial" });
 
@@ -49,7 +49,7 @@ test("connect a custom OAuth2 provider: consent, callback, active, refresh, disc
   await expect(page.getByText(/^Test passed in \d+ ms/).last()).toContainText("alice");
   expect(server.counts.refresh).toBeGreaterThanOrEqual(1);
 
-  await page.getByRole("button", { name: "Delete" }).click();
+  await clickUntilVisible(page.getByRole("button", { name: "Delete" }), page.getByRole("alertdialog"));
   await page.getByRole("alertdialog").getByRole("button", { name: "Delete" }).click();
   await expect(page).toHaveURL(/\/connections$/);
   expect(server.counts.revocation).toBeGreaterThanOrEqual(1);

@@ -9,6 +9,7 @@ import { oidc } from "@/lib/providers/oidc";
 import { s3 } from "@/lib/providers/s3";
 import { salesforce } from "@/lib/providers/salesforce";
 import { githubApp } from "@/lib/providers/github-app";
+import { googleServiceAccount } from "@/lib/providers/google-service-account";
 import { jira } from "@/lib/providers/jira";
 import { outboundWebhook } from "@/lib/providers/outbound-webhook";
 import { pagerduty } from "@/lib/providers/pagerduty";
@@ -43,6 +44,7 @@ export const builtinProviders = {
   oidc,
   "custom-oauth2": customOAuth2,
   "custom-api-key": customApiKey,
+  "google-service-account": googleServiceAccount,
 } as const;
 
 export type ProviderKey = keyof typeof builtinProviders;

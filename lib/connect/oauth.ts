@@ -210,7 +210,7 @@ async function markError(connection: Pick<ConnectionRow, "id" | "status">, messa
   await updateConnectionRow(connection.id, { lastError: message, status: connection.status === "active" ? "active" : "error" }, getDb());
 }
 
-type TokenState = { access?: string; refresh?: string; expiresAt: Date | null };
+type TokenState = { access?: string; refresh?: string; expiresAt: Date | null; obtainedAt?: Date };
 
 async function readTokens(row: Pick<ConnectionRow, "id" | "orgId">): Promise<TokenState> {
   const rows = await listSecretRows(row.id);
@@ -219,6 +219,7 @@ async function readTokens(row: Pick<ConnectionRow, "id" | "orgId">): Promise<Tok
     if (r.field === ACCESS_TOKEN_FIELD) {
       out.access = await openSecret({ orgId: row.orgId, integrationId: row.id, field: r.field, ciphertext: r.ciphertext });
       out.expiresAt = r.expiresAt;
+      out.obtainedAt = r.updatedAt;
     } else if (r.field === REFRESH_TOKEN_FIELD) {
       out.refresh = await openSecret({ orgId: row.orgId, integrationId: row.id, field: r.field, ciphertext: r.ciphertext });
     }
@@ -226,7 +227,13 @@ async function readTokens(row: Pick<ConnectionRow, "id" | "orgId">): Promise<Tok
   return out;
 }
 
-const fresh = (t: TokenState, aheadMs: number) => Boolean(t.access) && (t.expiresAt === null || t.expiresAt.getTime() - Date.now() > aheadMs);
+/** Fresh unless within the refresh-ahead window, capped at half the token's lifetime (5-minute tokens exist). */
+function fresh(t: TokenState, aheadMs: number): boolean {
+  if (!t.access) return false;
+  if (t.expiresAt === null) return true;
+  const lifetime = t.obtainedAt ? t.expiresAt.getTime() - t.obtainedAt.getTime() : Number.POSITIVE_INFINITY;
+  return t.expiresAt.getTime() - Date.now() > Math.min(aheadMs, lifetime / 2);
+}
 
 type GlobalWithInflight = typeof globalThis & { __patchbayTokenInflight?: Map<string, Promise<string>> };
 const inflight = ((globalThis as GlobalWithInflight).__patchbayTokenInflight ??= new Map());
@@ -237,7 +244,8 @@ const inflight = ((globalThis as GlobalWithInflight).__patchbayTokenInflight ??=
  * processes cause one refresh. invalid_grant marks the connection needs_reauth: no retry storm.
  */
 export async function getAccessToken(ref: { orgId: string; connectionId: string }, opts: { aheadMs?: number } = {}): Promise<string> {
-  const key = ref.connectionId;
+  // Keyed by organization too: a caller naming another organization must not join a refresh.
+  const key = `${ref.orgId}\u0000${ref.connectionId}`;
   const running = inflight.get(key);
   if (running) return running;
   const p = accessTokenUncoalesced(ref, opts.aheadMs ?? REFRESH_AHEAD_MS).finally(() => inflight.delete(key));
@@ -267,9 +275,12 @@ async function accessTokenUncoalesced(ref: { orgId: string; connectionId: string
     if (fresh(tokens, aheadMs)) return tokens.access!;
   }
   try {
-    // Another process may have refreshed between our read and the lease.
+    // Another process may have refreshed between our read and the lease, or found the grant dead.
     tokens = await readTokens(row);
     if (fresh(tokens, aheadMs)) return tokens.access!;
+    const current = await getVisibleConnection(ref.orgId, row.id);
+    if (!current) throw new AppError("not_found", "That connection does not exist.");
+    if (current.status === "needs_reauth") throw new IntegrationUnavailableError(current.lastError ?? `${provider.name} connection "${row.name}" needs to be reconnected at /connections/${row.id}.`);
     const { config, as, client, auth, http } = await oauthContext(provider, row, ref.orgId);
     const options = http(as.token_endpoint!);
     let response: Response;

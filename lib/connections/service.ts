@@ -173,14 +173,16 @@ export async function updateConnection(input: { org: OrgRef; actor: Actor; id: s
   await changeTx(async (tx, announce) => {
     const row = await lockVisibleConnection(input.org.id, input.id, tx);
     if (!row) throw new AppError("not_found", "That connection was deleted meanwhile.");
-    // Keys that are not form fields (token metadata kept by lib/connect) survive an edit.
-    const { oauthToken, ...previous } = row.config;
+    // Keys that are not form fields (token metadata, GitHub installation ids kept by lib/connect) survive an edit.
+    const fieldNames = new Set(Object.keys(provider.configSchema.shape));
+    const kept = Object.fromEntries(Object.entries(row.config).filter(([k]) => !fieldNames.has(k)));
+    const previous = Object.fromEntries(Object.entries(row.config).filter(([k]) => fieldNames.has(k)));
     const changed = Object.keys({ ...previous, ...parsed.config }).filter((k) => JSON.stringify(previous[k]) !== JSON.stringify(parsed.config[k]));
     await updateConnectionRow(
       row.id,
       {
         name: input.name,
-        config: oauthToken === undefined ? parsed.config : { ...parsed.config, oauthToken },
+        config: { ...kept, ...parsed.config },
         status: provider.oauth?.grant === "authorization_code" ? row.status : row.status === "pending" || row.status === "configuring" || row.status === "error" ? "active" : row.status,
         ...(test ? { healthStatus: "healthy", lastCheckedAt: new Date(), lastError: null } : {}),
       },

@@ -22,8 +22,9 @@ export type TokenCall = {
   /** authorization_code only: the code_verifier sent and whether it matched the challenge. */
   codeVerifier?: string;
   pkceOk?: boolean;
-  /** The access token issued, if any. */
+  /** The tokens issued, if any. */
   accessToken?: string;
+  refreshToken?: string;
   startedAt: number;
   endedAt?: number;
 };
@@ -90,7 +91,7 @@ export async function startFakeOAuth(client: { clientId: string; clientSecret?: 
       refreshTokens.add(refresh);
       body.refresh_token = refresh;
     }
-    return { access, body };
+    return { access, refresh: body.refresh_token as string | undefined, body };
   }
 
   const json = (res: http.ServerResponse, status: number, body: unknown) => {
@@ -126,6 +127,7 @@ export async function startFakeOAuth(client: { clientId: string; clientSecret?: 
       }
       const t = issue(behaviour.codeAccessTtlS, true, pending.scope);
       call.accessToken = t.access;
+      call.refreshToken = t.refresh;
       return reply(200, t.body);
     }
 
@@ -136,6 +138,7 @@ export async function startFakeOAuth(client: { clientId: string; clientSecret?: 
       if (!refreshTokens.has(refresh) || revoked.has(refresh)) return reply(400, { error: "invalid_grant", error_description: "Unknown refresh token." });
       const t = issue(behaviour.refreshAccessTtlS, !behaviour.omitRefreshToken, null);
       call.accessToken = t.access;
+      call.refreshToken = t.refresh;
       return reply(200, t.body);
     }
 

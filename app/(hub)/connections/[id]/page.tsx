@@ -2,6 +2,7 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { ConnectionActions } from "@/components/connections/connection-actions";
 import { AuthorizeButton } from "@/components/connections/authorize-button";
+import { GithubInstallButton } from "@/components/connections/github-install-button";
 import { SendTestEmail } from "@/components/connections/send-test-email";
 import { ConnectionForm } from "@/components/connections/connection-form";
 import { ConnectionStatusBadge, HealthBadge } from "@/components/connections/status-badge";
@@ -40,6 +41,7 @@ export default async function ConnectionPage({ params }: { params: Promise<{ id:
         actions={
           view.canEdit ? (
             <>
+              {view.provider.key === "github-app" ? <GithubInstallButton orgId={ctx.org.id} connectionId={c.id} /> : null}
               {view.provider.usesBrowserSignIn ? <AuthorizeButton orgId={ctx.org.id} connectionId={c.id} providerName={view.provider.name} reconnect={c.status === "active" || c.status === "needs_reauth"} /> : null}
               <ConnectionActions orgId={ctx.org.id} connectionId={c.id} name={c.name} enabled={c.enabled} isDefault={c.isDefault} />
             </>
