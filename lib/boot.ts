@@ -6,6 +6,7 @@ import { env } from "@/lib/env";
 import { logger } from "@/lib/logger";
 import { masterKeys } from "@/lib/lockbox/keyring";
 import { resumeRotations, rewrapDataKeys, verifyMasterKeys } from "@/lib/lockbox/rotation";
+import { syncBuiltinRegistry } from "@/lib/catalog/sync-registry";
 
 type GlobalWithBoot = typeof globalThis & { __patchbayBoot?: Promise<void> };
 const g = globalThis as GlobalWithBoot;
@@ -42,6 +43,8 @@ async function bootOnce(): Promise<void> {
     fatal((error as Error).message);
   }
   await resumeRotations();
+  const providers = await syncBuiltinRegistry();
+  logger.info({ providers }, "provider catalog synced");
 }
 
 /** Idempotent per process. */

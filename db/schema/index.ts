@@ -5,3 +5,4 @@ export * from "./integrations";
 export * from "./api-tokens";
 export * from "./oauth";
 export * from "./network";
+export * from "./catalog";
