@@ -19,6 +19,8 @@ export const integrations = pgTable(
     status: text().$type<ConnectionStatus>().notNull().default("pending"),
     enabled: boolean().notNull().default(true),
     isDefault: boolean().notNull().default(false),
+    /** Position in fallback lists (sendEmail tries lower numbers first); set by admins. */
+    priority: integer().notNull().default(100),
     /** Non-secret settings only. Secrets live in integration_secrets, sealed. */
     config: jsonb().$type<Record<string, unknown>>().notNull().default({}),
     healthStatus: text().notNull().default("unknown"),

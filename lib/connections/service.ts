@@ -231,6 +231,17 @@ export async function makeDefaultConnection(input: { org: OrgRef; actor: Actor; 
   });
 }
 
+export async function setConnectionPriority(input: { org: OrgRef; actor: Actor; id: string; priority: number; ip: string | null }) {
+  await changeTx(async (tx, announce) => {
+    const row = await lockVisibleConnection(input.org.id, input.id, tx);
+    if (!row) throw new AppError("not_found", "That connection does not exist.");
+    assertCanChange(row, input.actor);
+    await updateConnectionRow(row.id, { priority: input.priority }, tx);
+    await recordAudit(tx, { orgId: input.org.id, actor: input.actor, action: "connection.priority_set", target: { type: "connection", id: row.id }, metadata: { provider: row.providerKey, from: row.priority, to: input.priority }, ip: input.ip });
+    await announce({ providerKey: row.providerKey, orgId: row.orgId, connectionId: row.id });
+  });
+}
+
 export async function deleteConnection(input: { org: OrgRef; actor: Actor; id: string; ip: string | null }) {
   const existing = await mustFind(input.org.id, input.id);
   assertCanChange(existing, input.actor);

@@ -58,6 +58,7 @@ export async function connectionView(orgId: string, id: string, role: Role, isPl
       status: row.status,
       enabled: row.enabled,
       isDefault: row.isDefault,
+      priority: row.priority,
       healthStatus: row.healthStatus,
       lastCheckedAt: row.lastCheckedAt?.toISOString() ?? null,
       lastError: row.lastError,

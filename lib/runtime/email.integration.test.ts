@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DbHandle } from "@/db/client";
 import { testDbKinds, useTestDb } from "@/db/testing";
 import { startSmtpSink } from "@/e2e/peers/smtp-sink";
-import { createConnection } from "@/lib/connections/service";
+import { createConnection, setConnectionPriority } from "@/lib/connections/service";
 import { addAllowlistEntry } from "@/lib/network/allowlist";
 import { createOrganizationFor } from "@/lib/organizations/members";
 import { completeSetup } from "@/lib/organizations/setup";
@@ -56,5 +56,37 @@ describe.each(testDbKinds())("sendEmail on %s", (kind) => {
     expect(sink.received).toHaveLength(1);
     expect(sink.received[0]!.to).toEqual(["ops@acme.test"]);
     expect(sink.received[0]!.raw).toContain("Subject: Hello");
+  });
+});
+
+describe.each(testDbKinds())("sendEmail fallback order set by an admin, on %s", (kind) => {
+  let handle: DbHandle;
+  let sinkA: Awaited<ReturnType<typeof startSmtpSink>>;
+  let sinkB: Awaited<ReturnType<typeof startSmtpSink>>;
+
+  beforeAll(async () => {
+    handle = await useTestDb(kind);
+    sinkA = await startSmtpSink({ username: "a", password: "password-a-123" });
+    sinkB = await startSmtpSink({ username: "b", password: "password-b-123" });
+  });
+  afterAll(async () => {
+    await sinkA.close();
+    await sinkB.close();
+    await handle.close();
+  });
+
+  it("tries the lowest fallback position first, whatever the default is", async () => {
+    const { user, org } = await completeSetup({ name: "Ada", email: "ada@example.com", password: "correct horse battery", orgName: "Acme", ip: null });
+    const actor = { id: user.id, email: user.email, isPlatformAdmin: true };
+    await addAllowlistEntry({ orgId: org.id, platform: false, actor, entry: "127.0.0.1", note: null, ip: null });
+    const smtp = (name: string, port: number, u: string, p: string) =>
+      createConnection({ org, actor, providerKey: "smtp", platformWide: false, name, values: { host: "127.0.0.1", port: String(port), security: "none", username: u, password: p, fromAddress: "x@acme.test" }, testBeforeSave: false, ip: null });
+    await smtp("A (default)", sinkA.port, "a", "password-a-123");
+    const b = await smtp("B", sinkB.port, "b", "password-b-123");
+    expect((await sendEmail({ orgId: org.id, to: "o@acme.test", subject: "1", text: "t" })).connectionId).not.toBe(b.id);
+    await setConnectionPriority({ org, actor, id: b.id, priority: 1, ip: null });
+    expect((await sendEmail({ orgId: org.id, to: "o@acme.test", subject: "2", text: "t" })).connectionId).toBe(b.id);
+    expect(sinkA.received).toHaveLength(1);
+    expect(sinkB.received).toHaveLength(1);
   });
 });

@@ -19,11 +19,19 @@ const emailsSent = (g.__patchbayEmailCounter ??= new Counter({ name: "patchbay_e
 
 const EMAIL_PROVIDERS = ["smtp", "sendgrid", "postmark"] as const;
 
-/** The order sendEmail tries: the organization's own (default first, then oldest), then platform-wide ones. */
+/**
+ * The order sendEmail tries: the organization's own connections by the fallback position an admin
+ * set (then default first, then oldest), then the platform-wide ones in the same order.
+ */
 export function emailFallbackOrder(rows: ConnectionRow[]): ConnectionRow[] {
   const usable = rows.filter((r) => (EMAIL_PROVIDERS as readonly string[]).includes(r.providerKey) && r.enabled && r.status === "active");
-  const rank = (r: ConnectionRow) => (r.orgId ? 0 : 2) + (r.isDefault ? 0 : 1);
-  return usable.sort((a, b) => rank(a) - rank(b) || a.createdAt.getTime() - b.createdAt.getTime());
+  return usable.sort(
+    (a, b) =>
+      Number(a.orgId === null) - Number(b.orgId === null) ||
+      a.priority - b.priority ||
+      Number(b.isDefault) - Number(a.isDefault) ||
+      a.createdAt.getTime() - b.createdAt.getTime(),
+  );
 }
 
 async function sendVia(connection: ConnectionRow, orgId: string, msg: EmailMessage): Promise<string | undefined> {

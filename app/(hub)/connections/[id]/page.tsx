@@ -4,6 +4,7 @@ import { ConnectionActions } from "@/components/connections/connection-actions";
 import { AuthorizeButton } from "@/components/connections/authorize-button";
 import { GithubInstallButton } from "@/components/connections/github-install-button";
 import { SendTestEmail } from "@/components/connections/send-test-email";
+import { PriorityForm } from "@/components/connections/priority-form";
 import { ConnectionForm } from "@/components/connections/connection-form";
 import { ConnectionStatusBadge, HealthBadge } from "@/components/connections/status-badge";
 import { PageHeader } from "@/components/page-header";
@@ -69,6 +70,9 @@ export default async function ConnectionPage({ params }: { params: Promise<{ id:
       {view.canEdit && view.provider.canSendEmail ? (
         <div className="mb-6">
           <SendTestEmail orgId={ctx.org.id} connectionId={c.id} defaultTo={ctx.user.email} />
+          <div className="mt-4">
+            <PriorityForm orgId={ctx.org.id} connectionId={c.id} priority={c.priority} />
+          </div>
         </div>
       ) : null}
       <div className="grid gap-6 xl:grid-cols-[1fr_380px]">

@@ -1,0 +1,1 @@
+ALTER TABLE "integrations" ADD COLUMN "priority" integer DEFAULT 100 NOT NULL;
