@@ -36,7 +36,7 @@ export default async function ProviderPage({ params }: { params: Promise<{ provi
           ) : null
         }
       />
-      <div className="grid gap-6 lg:grid-cols-2">
+      <div className="grid gap-6 xl:grid-cols-[2fr_3fr]">
         <Card>
           <CardHeader>
             <CardTitle>In use for {ctx.org.name}</CardTitle>
@@ -109,8 +109,8 @@ export default async function ProviderPage({ params }: { params: Promise<{ provi
                     <TableCell>
                       {f.label} {f.secret ? <Badge variant="outline">secret</Badge> : null}
                     </TableCell>
-                    <TableCell>{f.required ? "yes" : f.defaultValue !== undefined ? `default ${String(f.defaultValue)}` : "no"}</TableCell>
-                    <TableCell className="text-xs text-muted-foreground">{f.help}</TableCell>
+                    <TableCell className="whitespace-normal break-all">{f.required ? "yes" : f.defaultValue !== undefined ? `default ${String(f.defaultValue)}` : "no"}</TableCell>
+                    <TableCell className="min-w-64 text-xs whitespace-normal text-muted-foreground">{f.help}</TableCell>
                   </TableRow>
                 ))}
               </TableBody>
