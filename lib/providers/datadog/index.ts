@@ -2,7 +2,8 @@ import "server-only";
 import { z } from "zod";
 import { defineProvider, type TestContext, type TestResult } from "@/lib/catalog/define-provider";
 import { egressFetch, isEgressError } from "@/lib/http";
-import { serviceUrl } from "@/lib/providers/_shared/url";
+import { egressOptions, jsonOrUndefined } from "@/lib/providers/_shared/egress";
+import { joinUrl, serviceUrl } from "@/lib/providers/_shared/url";
 
 /**
  * Admins often paste the web app's address (https://app.datadoghq.eu, https://us5.datadoghq.com) instead
@@ -60,16 +61,6 @@ export type DatadogSettings = z.output<typeof datadogConfigSchema> & z.output<ty
 
 type DatadogErrors = { errors?: (string | { title?: string; detail?: string })[] };
 
-const endpoint = (base: string, path: string) => `${base.replace(/\/+$/, "")}${path}`;
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
 function transportFailure(e: unknown): TestResult {
   if (isEgressError(e)) return { ok: false, message: e.message, ...(e.kind === "blocked" || e.kind === "bad_url" ? { field: "baseUrl" } : {}) };
   return { ok: false, message: `The Datadog check could not run: ${e instanceof Error ? e.message : String(e)}` };
@@ -95,22 +86,19 @@ export function explainDatadogError(status: number, body: DatadogErrors | undefi
 
 export async function testDatadog(settings: DatadogSettings, ctx: TestContext): Promise<TestResult> {
   const call = (path: string, headers: Record<string, string>) =>
-    egressFetch(endpoint(settings.baseUrl, path), {
+    egressFetch(joinUrl(settings.baseUrl, path), {
       headers: { accept: "application/json", ...headers },
-      allowPrivate: ctx.allowPrivate,
-      signal: ctx.signal,
-      breakerKey: ctx.connectionId ?? undefined,
-      log: { providerKey: "datadog", connectionId: ctx.connectionId, orgId: ctx.orgId },
+      ...egressOptions("datadog", ctx),
     });
   try {
     const res = await call("/api/v1/validate", { "dd-api-key": settings.apiKey });
-    const body = parseJson(res.text()) as ({ valid?: boolean } & DatadogErrors) | undefined;
+    const body = jsonOrUndefined(res.text()) as ({ valid?: boolean } & DatadogErrors) | undefined;
     if (res.status !== 200 || body?.valid !== true) return explainDatadogError(res.status, body, "apiKey");
     if (!settings.appKey) {
       return { ok: true, message: "Datadog accepted the API key. Add an application key to read data or manage monitors.", details: { appKeyChecked: false } };
     }
     const both = await call("/api/v2/validate_keys", { "dd-api-key": settings.apiKey, "dd-application-key": settings.appKey });
-    const bothBody = parseJson(both.text()) as ({ status?: string } & DatadogErrors) | undefined;
+    const bothBody = jsonOrUndefined(both.text()) as ({ status?: string } & DatadogErrors) | undefined;
     if (both.status === 404) {
       return { ok: true, message: "Datadog accepted the API key. This Datadog site cannot validate application keys, so the application key was not checked.", details: { appKeyChecked: false } };
     }

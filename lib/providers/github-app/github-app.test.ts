@@ -1,12 +1,10 @@
 import { generateKeyPairSync } from "node:crypto";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { decodeJwt, decodeProtectedHeader, jwtVerify } from "jose";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { TestContext } from "@/lib/catalog/define-provider";
+import { type FakeRequest, startFake, testContext } from "@/lib/providers/_shared/testing";
 import { createAppJwt, githubApp, githubAppInstallUrl } from "./index";
 
-type Seen = { method: string; url: string; headers: http.IncomingHttpHeaders; jwt?: { verified: boolean; iss?: string; alg?: string; error?: string } };
+type Seen = { method: string; url: string; headers: FakeRequest["headers"]; jwt?: { verified: boolean; iss?: string; alg?: string; error?: string } };
 type Reply = { status: number; json?: unknown; headers?: Record<string, string> };
 
 const APP_ID = 424242;
@@ -18,39 +16,35 @@ const ecKey = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.expo
 
 let reply: (req: Seen) => Reply = () => ({ status: 500 });
 const seen: Seen[] = [];
-let server: http.Server;
+let peer: Awaited<ReturnType<typeof startFake>>;
 let baseUrl = "";
 
 const appBody = { id: APP_ID, slug: "acme-patchbay", name: "Acme Patchbay", owner: { login: "acme" }, html_url: "https://github.com/apps/acme-patchbay", installations_count: 3, permissions: { contents: "read" }, events: ["push"] };
 
 beforeAll(async () => {
-  server = http.createServer((req, res) => {
-    void (async () => {
-      const s: Seen = { method: req.method ?? "", url: req.url ?? "", headers: req.headers };
-      const auth = req.headers.authorization ?? "";
-      if (auth.startsWith("Bearer ")) {
-        try {
-          const { payload, protectedHeader } = await jwtVerify(auth.slice(7), publicKey, { algorithms: ["RS256"], issuer: String(APP_ID) });
-          s.jwt = { verified: true, iss: payload.iss, alg: protectedHeader.alg };
-        } catch (e) {
-          s.jwt = { verified: false, error: (e as Error).message };
-        }
+  peer = await startFake(async (req) => {
+    const s: Seen = { method: req.method, url: req.url.pathname + req.url.search, headers: req.headers };
+    const auth = req.headers.authorization ?? "";
+    if (auth.startsWith("Bearer ")) {
+      try {
+        const { payload, protectedHeader } = await jwtVerify(auth.slice(7), publicKey, { algorithms: ["RS256"], issuer: String(APP_ID) });
+        s.jwt = { verified: true, iss: payload.iss, alg: protectedHeader.alg };
+      } catch (e) {
+        s.jwt = { verified: false, error: (e as Error).message };
       }
-      seen.push(s);
-      const r = s.jwt?.verified ? reply(s) : { status: 401, json: { message: "A JSON web token could not be decoded", documentation_url: "https://docs.github.com/rest", status: "401" } };
-      res.writeHead(r.status, { "content-type": "application/json; charset=utf-8", ...r.headers });
-      res.end(r.json === undefined ? "" : JSON.stringify(r.json));
-    })();
+    }
+    seen.push(s);
+    const r = s.jwt?.verified ? reply(s) : { status: 401, json: { message: "A JSON web token could not be decoded", documentation_url: "https://docs.github.com/rest", status: "401" } };
+    return { status: r.status, headers: { "content-type": "application/json; charset=utf-8", ...r.headers }, body: r.json === undefined ? "" : JSON.stringify(r.json) };
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  baseUrl = peer.url;
 });
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+afterAll(() => peer.close());
 beforeEach(() => {
   seen.length = 0;
 });
 
-const ctx = (): TestContext => ({ connectionId: null, orgId: null, signal: new AbortController().signal, allowPrivate: ["127.0.0.1"] });
+const ctx = () => testContext();
 const settings = (over: { privateKey?: string; appId?: number; appSlug?: string } = {}) => ({
   ...githubApp.configSchema.parse({ appId: over.appId ?? APP_ID, appSlug: over.appSlug ?? "acme-patchbay", baseUrl }),
   ...githubApp.credentialsSchema.parse({ privateKey: over.privateKey ?? pkcs1, webhookSecret: "hook-secret" }),

@@ -4,7 +4,8 @@ import { SignJWT } from "jose";
 import { z } from "zod";
 import { defineProvider, type TestContext, type TestResult } from "@/lib/catalog/define-provider";
 import { egressFetch, isEgressError } from "@/lib/http";
-import { serviceUrl } from "@/lib/providers/_shared/url";
+import { egressOptions, jsonOrUndefined } from "@/lib/providers/_shared/egress";
+import { joinUrl, serviceUrl } from "@/lib/providers/_shared/url";
 
 /** Pasted keys sometimes arrive with literal "\n" (copied from an env file) or Windows line ends. */
 function normalizePem(pem: string): string {
@@ -105,16 +106,6 @@ export function githubAppInstallUrl(settings: Pick<GithubAppSettings, "appSlug" 
 type AppResponse = { id?: number; slug?: string; name?: string; owner?: { login?: string } | null; html_url?: string; installations_count?: number; permissions?: Record<string, string>; events?: string[] };
 type GithubError = { message?: string; documentation_url?: string };
 
-const endpoint = (base: string, path: string) => `${base.replace(/\/+$/, "")}${path}`;
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
 function transportFailure(e: unknown): TestResult {
   if (isEgressError(e)) return { ok: false, message: e.message, ...(e.kind === "blocked" || e.kind === "bad_url" ? { field: "baseUrl" } : {}) };
   return { ok: false, message: `The GitHub check could not run: ${e instanceof Error ? e.message : String(e)}` };
@@ -129,17 +120,14 @@ export async function testGithubApp(settings: GithubAppSettings, ctx: TestContex
   }
   let res;
   try {
-    res = await egressFetch(endpoint(settings.baseUrl, "/app"), {
+    res = await egressFetch(joinUrl(settings.baseUrl, "/app"), {
       headers: { authorization: `Bearer ${jwt}`, accept: "application/vnd.github+json", "x-github-api-version": "2022-11-28" },
-      allowPrivate: ctx.allowPrivate,
-      signal: ctx.signal,
-      breakerKey: ctx.connectionId ?? undefined,
-      log: { providerKey: "github-app", connectionId: ctx.connectionId, orgId: ctx.orgId },
+      ...egressOptions("github-app", ctx),
     });
   } catch (e) {
     return transportFailure(e);
   }
-  const body = parseJson(res.text()) as (AppResponse & GithubError) | undefined;
+  const body = jsonOrUndefined(res.text()) as (AppResponse & GithubError) | undefined;
   const said = body?.message ? ` GitHub said: "${body.message.slice(0, 200)}"` : "";
   if (res.status === 401) {
     if (body?.message && /\b(exp|iat)\b|expiration|issued at/i.test(body.message)) {

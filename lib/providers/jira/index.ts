@@ -2,7 +2,8 @@ import "server-only";
 import { z } from "zod";
 import { defineProvider, type TestContext, type TestResult } from "@/lib/catalog/define-provider";
 import { egressFetch, isEgressError } from "@/lib/http";
-import { serviceUrl } from "@/lib/providers/_shared/url";
+import { egressOptions, jsonOrUndefined } from "@/lib/providers/_shared/egress";
+import { joinUrl, serviceUrl } from "@/lib/providers/_shared/url";
 
 export const jiraConfigSchema = z.object({
   baseUrl: serviceUrl()
@@ -39,16 +40,6 @@ export type JiraSettings = z.output<typeof jiraConfigSchema> & z.output<typeof j
 type JiraErrors = { errorMessages?: string[]; errors?: Record<string, string>; message?: string };
 type JiraUser = { accountId?: string; emailAddress?: string; displayName?: string; active?: boolean; accountType?: string; timeZone?: string };
 
-const endpoint = (base: string, path: string) => `${base.replace(/\/+$/, "")}${path}`;
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
 function transportFailure(e: unknown): TestResult {
   const urlKinds = new Set(["blocked", "bad_url", "network", "timeout", "redirect_blocked"]);
   if (isEgressError(e)) return { ok: false, message: e.message, ...(urlKinds.has(e.kind) ? { field: "baseUrl" } : {}) };
@@ -76,17 +67,14 @@ export function explainJiraError(status: number, body: JiraErrors | undefined, l
 export async function testJira(settings: JiraSettings, ctx: TestContext): Promise<TestResult> {
   let res;
   try {
-    res = await egressFetch(endpoint(settings.baseUrl, "/rest/api/3/myself"), {
+    res = await egressFetch(joinUrl(settings.baseUrl, "/rest/api/3/myself"), {
       headers: { authorization: `Basic ${Buffer.from(`${settings.email}:${settings.apiToken}`).toString("base64")}`, accept: "application/json" },
-      allowPrivate: ctx.allowPrivate,
-      signal: ctx.signal,
-      breakerKey: ctx.connectionId ?? undefined,
-      log: { providerKey: "jira", connectionId: ctx.connectionId, orgId: ctx.orgId },
+      ...egressOptions("jira", ctx),
     });
   } catch (e) {
     return transportFailure(e);
   }
-  const body = parseJson(res.text()) as (JiraUser & JiraErrors) | undefined;
+  const body = jsonOrUndefined(res.text()) as (JiraUser & JiraErrors) | undefined;
   if (res.status !== 200 || !body?.accountId) {
     if (res.status === 200) return { ok: false, field: "baseUrl", message: "This address answered, but not like a Jira site. Check the site URL." };
     return explainJiraError(res.status, body, res.headers.get("x-seraph-loginreason"));

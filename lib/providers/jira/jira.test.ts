@@ -1,39 +1,32 @@
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { TestContext } from "@/lib/catalog/define-provider";
+import { type FakeRequest, startFake, testContext } from "@/lib/providers/_shared/testing";
 import { jira } from "./index";
 
-type Seen = { method: string; url: string; headers: http.IncomingHttpHeaders };
+type Seen = { method: string; url: string; headers: FakeRequest["headers"] };
 type Reply = { status: number; json?: unknown; headers?: Record<string, string> };
 
 const EMAIL = "bot@example.com";
 const TOKEN = "ATATT3xFfGF0-token";
 let reply: (req: Seen) => Reply = () => ({ status: 500 });
 const seen: Seen[] = [];
-let server: http.Server;
+let peer: Awaited<ReturnType<typeof startFake>>;
 let baseUrl = "";
 
 beforeAll(async () => {
-  server = http.createServer((req, res) => {
-    req.resume();
-    req.on("end", () => {
-      const s: Seen = { method: req.method ?? "", url: req.url ?? "", headers: req.headers };
-      seen.push(s);
-      const r = reply(s);
-      res.writeHead(r.status, { "content-type": "application/json;charset=UTF-8", ...r.headers });
-      res.end(r.json === undefined ? "" : JSON.stringify(r.json));
-    });
+  peer = await startFake((req) => {
+    const s: Seen = { method: req.method, url: req.url.pathname + req.url.search, headers: req.headers };
+    seen.push(s);
+    const r = reply(s);
+    return { status: r.status, headers: { "content-type": "application/json;charset=UTF-8", ...r.headers }, body: r.json === undefined ? "" : JSON.stringify(r.json) };
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  baseUrl = peer.url;
 });
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+afterAll(() => peer.close());
 beforeEach(() => {
   seen.length = 0;
 });
 
-const ctx = (): TestContext => ({ connectionId: null, orgId: null, signal: new AbortController().signal, allowPrivate: ["127.0.0.1"] });
+const ctx = () => testContext();
 const settings = (apiToken = TOKEN) => ({ ...jira.configSchema.parse({ baseUrl: `${baseUrl}/`, email: EMAIL }), ...jira.credentialsSchema.parse({ apiToken }) });
 const fake = (req: Seen): Reply => {
   if (req.url !== "/rest/api/3/myself") return { status: 404, json: { errorMessages: ["Not found"], errors: {} } };

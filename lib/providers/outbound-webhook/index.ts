@@ -4,6 +4,7 @@ import { Webhook } from "standardwebhooks";
 import { z } from "zod";
 import { defineProvider, type TestContext, type TestResult } from "@/lib/catalog/define-provider";
 import { egressFetch, isEgressError } from "@/lib/http";
+import { egressOptions } from "@/lib/providers/_shared/egress";
 import { serviceUrl } from "@/lib/providers/_shared/url";
 
 const SECRET_PREFIX = "whsec_";
@@ -102,10 +103,7 @@ export async function testOutboundWebhook(settings: OutboundWebhookSettings, ctx
       timeoutMs: 15_000,
       retries: 0,
       maxResponseBytes: 64 * 1024,
-      allowPrivate: ctx.allowPrivate,
-      signal: ctx.signal,
-      breakerKey: ctx.connectionId ?? undefined,
-      log: { providerKey: "outbound-webhook", connectionId: ctx.connectionId, orgId: ctx.orgId },
+      ...egressOptions("outbound-webhook", ctx),
     });
   } catch (e) {
     return transportFailure(e);

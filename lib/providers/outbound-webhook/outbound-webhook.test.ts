@@ -1,48 +1,40 @@
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { TestContext } from "@/lib/catalog/define-provider";
+import { type FakeRequest, startFake, testContext } from "@/lib/providers/_shared/testing";
 import { generateWebhookSecret, outboundWebhook } from "./index";
 
-type Seen = { method: string; url: string; headers: http.IncomingHttpHeaders; body: string; verified: boolean; payload?: unknown; error?: string };
+type Seen = { method: string; url: string; headers: FakeRequest["headers"]; body: string; verified: boolean; payload?: unknown; error?: string };
 type Reply = { status: number; body?: string; headers?: Record<string, string> };
 
 const SECRET = generateWebhookSecret();
 let reply: (req: Seen) => Reply = () => ({ status: 204 });
 const seen: Seen[] = [];
-let server: http.Server;
+let peer: Awaited<ReturnType<typeof startFake>>;
 let baseUrl = "";
 
 beforeAll(async () => {
-  server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      const body = Buffer.concat(chunks).toString("utf8");
-      const s: Seen = { method: req.method ?? "", url: req.url ?? "", headers: req.headers, body, verified: false };
-      // The receiver's side, with the official library.
-      try {
-        s.payload = new Webhook(SECRET).verify(body, req.headers as Record<string, string>);
-        s.verified = true;
-      } catch (e) {
-        s.error = (e as Error).message;
-      }
-      seen.push(s);
-      const r = reply(s);
-      res.writeHead(r.status, { "content-type": "text/plain", ...r.headers });
-      res.end(r.body ?? "");
-    });
+  peer = await startFake((req) => {
+    const body = req.body;
+    const s: Seen = { method: req.method, url: req.url.pathname + req.url.search, headers: req.headers, body, verified: false };
+    // The receiver's side, with the official library.
+    try {
+      s.payload = new Webhook(SECRET).verify(body, req.headers as Record<string, string>);
+      s.verified = true;
+    } catch (e) {
+      s.error = (e as Error).message;
+    }
+    seen.push(s);
+    const r = reply(s);
+    return { status: r.status, headers: { "content-type": "text/plain", ...r.headers }, body: r.body ?? "" };
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  baseUrl = peer.url;
 });
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+afterAll(() => peer.close());
 beforeEach(() => {
   seen.length = 0;
 });
 
-const ctx = (): TestContext => ({ connectionId: null, orgId: null, signal: new AbortController().signal, allowPrivate: ["127.0.0.1"] });
+const ctx = () => testContext();
 const settings = (signingSecret = SECRET) => ({
   ...outboundWebhook.configSchema.parse({ url: `${baseUrl}/hooks/patchbay`, description: "Billing" }),
   ...outboundWebhook.credentialsSchema.parse({ signingSecret }),

@@ -2,7 +2,8 @@ import "server-only";
 import { z } from "zod";
 import { defineProvider, type TestContext, type TestResult } from "@/lib/catalog/define-provider";
 import { egressFetch, isEgressError } from "@/lib/http";
-import { serviceUrl } from "@/lib/providers/_shared/url";
+import { egressOptions, jsonOrUndefined } from "@/lib/providers/_shared/egress";
+import { joinUrl, serviceUrl } from "@/lib/providers/_shared/url";
 
 export const pagerdutyConfigSchema = z.object({
   fromEmail: z
@@ -47,16 +48,6 @@ export type PagerdutySettings = z.output<typeof pagerdutyConfigSchema> & z.outpu
 
 type PagerdutyError = { error?: { message?: string; code?: number; errors?: string[] } };
 
-const endpoint = (base: string, path: string) => `${base.replace(/\/+$/, "")}${path}`;
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
 function transportFailure(e: unknown): TestResult {
   if (isEgressError(e)) return { ok: false, message: e.message, ...(e.kind === "blocked" || e.kind === "bad_url" ? { field: "baseUrl" } : {}) };
   return { ok: false, message: `The PagerDuty check could not run: ${e instanceof Error ? e.message : String(e)}` };
@@ -82,17 +73,14 @@ export function explainPagerdutyError(status: number, body: PagerdutyError | und
 export async function testPagerduty(settings: PagerdutySettings, ctx: TestContext): Promise<TestResult> {
   let res;
   try {
-    res = await egressFetch(endpoint(settings.baseUrl, "/abilities"), {
+    res = await egressFetch(joinUrl(settings.baseUrl, "/abilities"), {
       headers: { authorization: `Token token=${settings.apiKey}`, accept: "application/vnd.pagerduty+json;version=2" },
-      allowPrivate: ctx.allowPrivate,
-      signal: ctx.signal,
-      breakerKey: ctx.connectionId ?? undefined,
-      log: { providerKey: "pagerduty", connectionId: ctx.connectionId, orgId: ctx.orgId },
+      ...egressOptions("pagerduty", ctx),
     });
   } catch (e) {
     return transportFailure(e);
   }
-  const body = parseJson(res.text()) as ({ abilities?: unknown } & PagerdutyError) | undefined;
+  const body = jsonOrUndefined(res.text()) as ({ abilities?: unknown } & PagerdutyError) | undefined;
   if (res.status !== 200 || !Array.isArray(body?.abilities)) return explainPagerdutyError(res.status, body);
   const abilities = body.abilities.filter((a): a is string => typeof a === "string");
   return {

@@ -2,7 +2,8 @@ import "server-only";
 import { z } from "zod";
 import { defineProvider, type TestContext, type TestResult } from "@/lib/catalog/define-provider";
 import { egressFetch, isEgressError } from "@/lib/http";
-import { serviceUrl } from "@/lib/providers/_shared/url";
+import { egressOptions, jsonOrUndefined } from "@/lib/providers/_shared/egress";
+import { joinUrl, serviceUrl } from "@/lib/providers/_shared/url";
 
 export const sendgridConfigSchema = z.object({
   fromAddress: z.email("Enter a valid sender address, like alerts@example.com.").meta({
@@ -30,16 +31,6 @@ export type SendgridSettings = z.output<typeof sendgridConfigSchema> & z.output<
 
 type SendgridErrors = { errors?: { message?: string; field?: string | null; help?: unknown }[] };
 
-const endpoint = (base: string, path: string) => `${base.replace(/\/+$/, "")}${path}`;
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
 function transportFailure(e: unknown): TestResult {
   if (isEgressError(e)) return { ok: false, message: e.message, ...(e.kind === "blocked" || e.kind === "bad_url" ? { field: "baseUrl" } : {}) };
   return { ok: false, message: `The SendGrid check could not run: ${e instanceof Error ? e.message : String(e)}` };
@@ -60,17 +51,14 @@ export function explainSendgridError(status: number, body: SendgridErrors | unde
 export async function testSendgrid(settings: SendgridSettings, ctx: TestContext): Promise<TestResult> {
   let res;
   try {
-    res = await egressFetch(endpoint(settings.baseUrl, "/v3/scopes"), {
+    res = await egressFetch(joinUrl(settings.baseUrl, "/v3/scopes"), {
       headers: { authorization: `Bearer ${settings.apiKey}`, accept: "application/json" },
-      allowPrivate: ctx.allowPrivate,
-      signal: ctx.signal,
-      breakerKey: ctx.connectionId ?? undefined,
-      log: { providerKey: "sendgrid", connectionId: ctx.connectionId, orgId: ctx.orgId },
+      ...egressOptions("sendgrid", ctx),
     });
   } catch (e) {
     return transportFailure(e);
   }
-  const body = parseJson(res.text()) as ({ scopes?: unknown } & SendgridErrors) | undefined;
+  const body = jsonOrUndefined(res.text()) as ({ scopes?: unknown } & SendgridErrors) | undefined;
   if (res.status !== 200 || !Array.isArray(body?.scopes)) return explainSendgridError(res.status, body);
   const scopes = body.scopes.filter((s): s is string => typeof s === "string");
   if (!scopes.includes("mail.send")) {

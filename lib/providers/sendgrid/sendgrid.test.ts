@@ -1,38 +1,31 @@
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { TestContext } from "@/lib/catalog/define-provider";
+import { type FakeRequest, startFake, testContext } from "@/lib/providers/_shared/testing";
 import { sendgrid } from "./index";
 
-type Seen = { method: string; url: string; headers: http.IncomingHttpHeaders };
+type Seen = { method: string; url: string; headers: FakeRequest["headers"] };
 type Reply = { status: number; json?: unknown };
 
 const KEY = "SG.abcdefghijklmnopqrstuv.ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopq";
 let reply: (req: Seen) => Reply = () => ({ status: 500 });
 const seen: Seen[] = [];
-let server: http.Server;
+let peer: Awaited<ReturnType<typeof startFake>>;
 let baseUrl = "";
 
 beforeAll(async () => {
-  server = http.createServer((req, res) => {
-    req.resume();
-    req.on("end", () => {
-      const s: Seen = { method: req.method ?? "", url: req.url ?? "", headers: req.headers };
-      seen.push(s);
-      const r = reply(s);
-      res.writeHead(r.status, { "content-type": "application/json" });
-      res.end(r.json === undefined ? "" : JSON.stringify(r.json));
-    });
+  peer = await startFake((req) => {
+    const s: Seen = { method: req.method, url: req.url.pathname + req.url.search, headers: req.headers };
+    seen.push(s);
+    const r = reply(s);
+    return { status: r.status, headers: { "content-type": "application/json" }, body: r.json === undefined ? "" : JSON.stringify(r.json) };
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  baseUrl = peer.url;
 });
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+afterAll(() => peer.close());
 beforeEach(() => {
   seen.length = 0;
 });
 
-const ctx = (): TestContext => ({ connectionId: null, orgId: null, signal: new AbortController().signal, allowPrivate: ["127.0.0.1"] });
+const ctx = () => testContext();
 const settings = () => ({ ...sendgrid.configSchema.parse({ baseUrl, fromAddress: "no-reply@example.com", fromName: "Acme" }), ...sendgrid.credentialsSchema.parse({ apiKey: KEY }) });
 const withKey = (scopes: string[]) => (req: Seen): Reply =>
   req.headers.authorization === `Bearer ${KEY}` ? { status: 200, json: { scopes } } : { status: 401, json: { errors: [{ field: null, message: "authorization required" }] } };

@@ -2,7 +2,8 @@ import "server-only";
 import { z } from "zod";
 import { defineProvider, type TestContext, type TestResult } from "@/lib/catalog/define-provider";
 import { egressFetch, isEgressError } from "@/lib/http";
-import { serviceUrl } from "@/lib/providers/_shared/url";
+import { egressOptions, jsonOrUndefined } from "@/lib/providers/_shared/egress";
+import { joinUrl, serviceUrl } from "@/lib/providers/_shared/url";
 
 export const servicenowConfigSchema = z.object({
   instanceUrl: serviceUrl()
@@ -34,16 +35,6 @@ export type ServicenowSettings = z.output<typeof servicenowConfigSchema> & z.out
 
 type ServicenowError = { error?: { message?: string; detail?: string | null }; status?: string };
 
-const endpoint = (base: string, path: string) => `${base.replace(/\/+$/, "")}${path}`;
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
 function transportFailure(e: unknown): TestResult {
   const urlKinds = new Set(["blocked", "bad_url", "network", "timeout", "redirect_blocked"]);
   if (isEgressError(e)) return { ok: false, message: e.message, ...(urlKinds.has(e.kind) ? { field: "instanceUrl" } : {}) };
@@ -71,18 +62,15 @@ export async function testServicenow(settings: ServicenowSettings, ctx: TestCont
   let res;
   try {
     // sysparm_fields keeps the answer to one id: the test proves access without reading anyone's details.
-    res = await egressFetch(endpoint(settings.instanceUrl, "/api/now/table/sys_user?sysparm_limit=1&sysparm_fields=sys_id"), {
+    res = await egressFetch(joinUrl(settings.instanceUrl, "/api/now/table/sys_user?sysparm_limit=1&sysparm_fields=sys_id"), {
       headers: { authorization: `Basic ${Buffer.from(`${settings.username}:${settings.password}`).toString("base64")}`, accept: "application/json" },
-      allowPrivate: ctx.allowPrivate,
-      signal: ctx.signal,
-      breakerKey: ctx.connectionId ?? undefined,
-      log: { providerKey: "servicenow", connectionId: ctx.connectionId, orgId: ctx.orgId },
+      ...egressOptions("servicenow", ctx),
     });
   } catch (e) {
     return transportFailure(e);
   }
   const text = res.text();
-  const body = parseJson(text) as ({ result?: unknown } & ServicenowError) | undefined;
+  const body = jsonOrUndefined(text) as ({ result?: unknown } & ServicenowError) | undefined;
   if (res.status === 200 && Array.isArray(body?.result)) {
     return { ok: true, message: `Signed in to ServiceNow at ${new URL(settings.instanceUrl).host} as ${settings.username}.`, details: { instance: new URL(settings.instanceUrl).host } };
   }

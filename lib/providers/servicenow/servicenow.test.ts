@@ -1,37 +1,30 @@
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { TestContext } from "@/lib/catalog/define-provider";
+import { type FakeRequest, startFake, testContext } from "@/lib/providers/_shared/testing";
 import { servicenow } from "./index";
 
-type Seen = { method: string; url: string; headers: http.IncomingHttpHeaders };
+type Seen = { method: string; url: string; headers: FakeRequest["headers"] };
 type Reply = { status: number; json?: unknown; html?: string };
 
 let reply: (req: Seen) => Reply = () => ({ status: 500 });
 const seen: Seen[] = [];
-let server: http.Server;
+let peer: Awaited<ReturnType<typeof startFake>>;
 let baseUrl = "";
 
 beforeAll(async () => {
-  server = http.createServer((req, res) => {
-    req.resume();
-    req.on("end", () => {
-      const s: Seen = { method: req.method ?? "", url: req.url ?? "", headers: req.headers };
-      seen.push(s);
-      const r = reply(s);
-      res.writeHead(r.status, { "content-type": r.html ? "text/html" : "application/json;charset=UTF-8" });
-      res.end(r.html ?? (r.json === undefined ? "" : JSON.stringify(r.json)));
-    });
+  peer = await startFake((req) => {
+    const s: Seen = { method: req.method, url: req.url.pathname + req.url.search, headers: req.headers };
+    seen.push(s);
+    const r = reply(s);
+    return { status: r.status, headers: { "content-type": r.html ? "text/html" : "application/json;charset=UTF-8" }, body: r.html ?? (r.json === undefined ? "" : JSON.stringify(r.json)) };
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  baseUrl = peer.url;
 });
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+afterAll(() => peer.close());
 beforeEach(() => {
   seen.length = 0;
 });
 
-const ctx = (): TestContext => ({ connectionId: null, orgId: null, signal: new AbortController().signal, allowPrivate: ["127.0.0.1"] });
+const ctx = () => testContext();
 const settings = (password = "s3cret") => ({ ...servicenow.configSchema.parse({ instanceUrl: baseUrl, username: "patchbay.integration" }), ...servicenow.credentialsSchema.parse({ password }) });
 const fake = (req: Seen): Reply => {
   const expected = `Basic ${Buffer.from("patchbay.integration:s3cret").toString("base64")}`;

@@ -2,7 +2,8 @@ import "server-only";
 import { z } from "zod";
 import { defineProvider, type TestContext, type TestResult } from "@/lib/catalog/define-provider";
 import { egressFetch, isEgressError } from "@/lib/http";
-import { serviceUrl } from "@/lib/providers/_shared/url";
+import { egressOptions, jsonOrUndefined } from "@/lib/providers/_shared/egress";
+import { joinUrl, serviceUrl } from "@/lib/providers/_shared/url";
 
 export const slackConfigSchema = z.object({
   baseUrl: serviceUrl()
@@ -53,16 +54,6 @@ type AuthTestResponse = {
   is_enterprise_install?: boolean;
 };
 
-const endpoint = (base: string, path: string) => `${base.replace(/\/+$/, "")}${path}`;
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
 function transportFailure(e: unknown): TestResult {
   if (isEgressError(e)) return { ok: false, message: e.message, ...(e.kind === "blocked" || e.kind === "bad_url" ? { field: "baseUrl" } : {}) };
   return { ok: false, message: `The Slack check could not run: ${e instanceof Error ? e.message : String(e)}` };
@@ -109,19 +100,16 @@ export function explainSlackError(error: string, retryAfter?: string | null): Te
 export async function testSlack(settings: SlackSettings, ctx: TestContext): Promise<TestResult> {
   let res;
   try {
-    res = await egressFetch(endpoint(settings.baseUrl, "/api/auth.test"), {
+    res = await egressFetch(joinUrl(settings.baseUrl, "/api/auth.test"), {
       method: "POST",
       headers: { authorization: `Bearer ${settings.botToken}`, "content-type": "application/x-www-form-urlencoded" },
       body: "",
-      allowPrivate: ctx.allowPrivate,
-      signal: ctx.signal,
-      breakerKey: ctx.connectionId ?? undefined,
-      log: { providerKey: "slack", connectionId: ctx.connectionId, orgId: ctx.orgId },
+      ...egressOptions("slack", ctx),
     });
   } catch (e) {
     return transportFailure(e);
   }
-  const body = parseJson(res.text()) as Partial<AuthTestResponse> | undefined;
+  const body = jsonOrUndefined(res.text()) as Partial<AuthTestResponse> | undefined;
   const retryAfter = res.headers.get("retry-after");
   if (body && typeof body === "object" && body.ok === false) return explainSlackError(String(body.error ?? "unknown_error"), retryAfter);
   if (res.status === 429) return explainSlackError("ratelimited", retryAfter);

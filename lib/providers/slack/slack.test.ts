@@ -1,38 +1,30 @@
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { TestContext } from "@/lib/catalog/define-provider";
+import { type FakeRequest, startFake, testContext } from "@/lib/providers/_shared/testing";
 import { slack } from "./index";
 
-type Seen = { method: string; url: string; headers: http.IncomingHttpHeaders; body: string };
+type Seen = { method: string; url: string; headers: FakeRequest["headers"]; body: string };
 type Reply = { status: number; json?: unknown; headers?: Record<string, string> };
 
 let reply: (req: Seen) => Reply = () => ({ status: 500 });
 const seen: Seen[] = [];
-let server: http.Server;
+let peer: Awaited<ReturnType<typeof startFake>>;
 let baseUrl = "";
 
 beforeAll(async () => {
-  server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      const s: Seen = { method: req.method ?? "", url: req.url ?? "", headers: req.headers, body: Buffer.concat(chunks).toString("utf8") };
-      seen.push(s);
-      const r = reply(s);
-      res.writeHead(r.status, { "content-type": "application/json; charset=utf-8", ...r.headers });
-      res.end(r.json === undefined ? "" : JSON.stringify(r.json));
-    });
+  peer = await startFake((req) => {
+    const s: Seen = { method: req.method, url: req.url.pathname + req.url.search, headers: req.headers, body: req.body };
+    seen.push(s);
+    const r = reply(s);
+    return { status: r.status, headers: { "content-type": "application/json; charset=utf-8", ...r.headers }, body: r.json === undefined ? "" : JSON.stringify(r.json) };
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  baseUrl = peer.url;
 });
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+afterAll(() => peer.close());
 beforeEach(() => {
   seen.length = 0;
 });
 
-const ctx = (): TestContext => ({ connectionId: null, orgId: null, signal: new AbortController().signal, allowPrivate: ["127.0.0.1"] });
+const ctx = () => testContext();
 const settings = (over: Record<string, unknown> = {}) => ({
   ...slack.configSchema.parse({ baseUrl }),
   ...slack.credentialsSchema.parse({ botToken: "xoxb-1111-2222-abcdef", signingSecret: "8f742231b10e8888abcd99yyyzzz85a5" }),

@@ -2,7 +2,8 @@ import "server-only";
 import { z } from "zod";
 import { defineProvider, type TestContext, type TestResult } from "@/lib/catalog/define-provider";
 import { egressFetch, isEgressError } from "@/lib/http";
-import { serviceUrl } from "@/lib/providers/_shared/url";
+import { egressOptions, jsonOrUndefined } from "@/lib/providers/_shared/egress";
+import { joinUrl, serviceUrl } from "@/lib/providers/_shared/url";
 
 export const stripeConfigSchema = z.object({
   baseUrl: serviceUrl()
@@ -44,16 +45,6 @@ export type StripeSettings = z.output<typeof stripeConfigSchema> & z.output<type
 type StripeError = { error?: { type?: string; message?: string; code?: string; param?: string; doc_url?: string } };
 type Balance = { object?: string; livemode?: boolean; available?: { amount: number; currency: string }[]; pending?: { amount: number; currency: string }[] };
 
-const endpoint = (base: string, path: string) => `${base.replace(/\/+$/, "")}${path}`;
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
 function transportFailure(e: unknown): TestResult {
   if (isEgressError(e)) return { ok: false, message: e.message, ...(e.kind === "blocked" || e.kind === "bad_url" ? { field: "baseUrl" } : {}) };
   return { ok: false, message: `The Stripe check could not run: ${e instanceof Error ? e.message : String(e)}` };
@@ -89,17 +80,14 @@ export function formatStripeAmount(a: { amount: number; currency: string }): str
 export async function testStripe(settings: StripeSettings, ctx: TestContext): Promise<TestResult> {
   let res;
   try {
-    res = await egressFetch(endpoint(settings.baseUrl, "/v1/balance"), {
+    res = await egressFetch(joinUrl(settings.baseUrl, "/v1/balance"), {
       headers: { authorization: `Bearer ${settings.secretKey}`, accept: "application/json" },
-      allowPrivate: ctx.allowPrivate,
-      signal: ctx.signal,
-      breakerKey: ctx.connectionId ?? undefined,
-      log: { providerKey: "stripe", connectionId: ctx.connectionId, orgId: ctx.orgId },
+      ...egressOptions("stripe", ctx),
     });
   } catch (e) {
     return transportFailure(e);
   }
-  const body = parseJson(res.text()) as (Balance & StripeError) | undefined;
+  const body = jsonOrUndefined(res.text()) as (Balance & StripeError) | undefined;
   if (res.status !== 200 || body?.object !== "balance") return explainStripeError(res.status, body);
   const mode = body.livemode ? "live" : "test";
   const available = (body.available ?? []).map(formatStripeAmount).join(", ");

@@ -2,7 +2,8 @@ import "server-only";
 import { z } from "zod";
 import { defineProvider, type TestContext, type TestResult } from "@/lib/catalog/define-provider";
 import { egressFetch, isEgressError } from "@/lib/http";
-import { serviceUrl } from "@/lib/providers/_shared/url";
+import { egressOptions, jsonOrUndefined } from "@/lib/providers/_shared/egress";
+import { joinUrl, serviceUrl } from "@/lib/providers/_shared/url";
 
 export const twilioConfigSchema = z.object({
   accountSid: z
@@ -32,16 +33,6 @@ export type TwilioSettings = z.output<typeof twilioConfigSchema> & z.output<type
 type TwilioError = { code?: number; message?: string; more_info?: string; status?: number };
 type TwilioAccount = { sid?: string; friendly_name?: string; status?: "active" | "suspended" | "closed"; type?: "Trial" | "Full" };
 
-const endpoint = (base: string, path: string) => `${base.replace(/\/+$/, "")}${path}`;
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
 function transportFailure(e: unknown): TestResult {
   if (isEgressError(e)) return { ok: false, message: e.message, ...(e.kind === "blocked" || e.kind === "bad_url" ? { field: "baseUrl" } : {}) };
   return { ok: false, message: `The Twilio check could not run: ${e instanceof Error ? e.message : String(e)}` };
@@ -64,17 +55,14 @@ export function explainTwilioError(status: number, body: TwilioError | undefined
 export async function testTwilio(settings: TwilioSettings, ctx: TestContext): Promise<TestResult> {
   let res;
   try {
-    res = await egressFetch(endpoint(settings.baseUrl, `/2010-04-01/Accounts/${encodeURIComponent(settings.accountSid)}.json`), {
+    res = await egressFetch(joinUrl(settings.baseUrl, `/2010-04-01/Accounts/${encodeURIComponent(settings.accountSid)}.json`), {
       headers: { authorization: `Basic ${Buffer.from(`${settings.accountSid}:${settings.authToken}`).toString("base64")}`, accept: "application/json" },
-      allowPrivate: ctx.allowPrivate,
-      signal: ctx.signal,
-      breakerKey: ctx.connectionId ?? undefined,
-      log: { providerKey: "twilio", connectionId: ctx.connectionId, orgId: ctx.orgId },
+      ...egressOptions("twilio", ctx),
     });
   } catch (e) {
     return transportFailure(e);
   }
-  const body = parseJson(res.text()) as (TwilioAccount & TwilioError) | undefined;
+  const body = jsonOrUndefined(res.text()) as (TwilioAccount & TwilioError) | undefined;
   if (res.status !== 200 || !body?.sid) return explainTwilioError(res.status, body);
   const name = body.friendly_name ? `"${body.friendly_name}"` : body.sid;
   if (body.status === "suspended") return { ok: false, field: "accountSid", message: `The Twilio account ${name} is suspended: it cannot send messages. Check billing or contact Twilio support.` };
