@@ -44,7 +44,7 @@ export class SignInPage {
     await this.page.goto("/sign-in");
     await this.page.getByLabel("Email").fill(email);
     await this.page.getByLabel("Password").fill(password);
-    await this.page.getByRole("button", { name: "Sign in" }).click();
+    await this.page.getByRole("button", { name: "Sign in", exact: true }).click();
   }
   formError() {
     return this.page.getByTestId("form-error");

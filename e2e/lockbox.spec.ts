@@ -70,7 +70,7 @@ test("an admin connects SMTP with a test before save; a wrong password is refuse
 test("every page and action works without the secret ever leaving the server", async ({ page }) => {
   await record(page);
   await signInAsOwner(page);
-  for (const p of ["/", "/connections", connectionUrl, "/integrations", "/integrations/smtp", "/settings/encryption", "/settings/audit", "/settings/members", "/health", "/webhooks"]) {
+  for (const p of ["/", "/connections", connectionUrl, "/integrations", "/integrations/smtp", "/settings/organization", "/settings/encryption", "/settings/api-tokens", "/settings/network", "/settings/audit", "/settings/members", "/health", "/webhooks", "/mappings"]) {
     await page.goto(p);
     await expect(page.getByTestId("user-menu")).toBeVisible();
   }
@@ -169,4 +169,26 @@ test("an SMTP connection sends a test email that arrives at the local SMTP serve
   expect(sink.received[0]!.to).toEqual(["ops@acme.test"]);
   expect(sink.received[0]!.user).toBe("mailer");
   expect(sink.received[0]!.raw).toContain("Patchbay test email");
+});
+
+test("an admin creates an API token; the REST API answers with it and never returns the secret", async ({ page }) => {
+  await signInAsOwner(page);
+  await page.goto("/settings/api-tokens");
+  await page.getByLabel("Token name").fill("billing backend");
+  await page.getByRole("button", { name: "Create token" }).click();
+  const token = await page.getByTestId("new-api-token").inputValue();
+  expect(token).toMatch(/^pb_[\w-]{40,}$/);
+  await expect(page.getByRole("table", { name: "API tokens" })).toContainText("billing backend");
+  const unauthorized = await page.request.get("/api/v1/integrations");
+  expect(unauthorized.status()).toBe(401);
+  expect(await unauthorized.json()).toMatchObject({ error: { code: "unauthorized" } });
+  const res = await page.request.get("/api/v1/integrations", { headers: { authorization: `Bearer ${token}` } });
+  expect(res.status()).toBe(200);
+  const body = await res.text();
+  expect(body).toContain("Transactional email");
+  expect(body).toContain('"password":{"set":true');
+  expect(body).not.toContain(CANARY);
+  // The token has no settings:read scope: decrypted settings are refused.
+  const settings = await page.request.get("/api/v1/settings/smtp", { headers: { authorization: `Bearer ${token}` } });
+  expect(settings.status()).toBe(403);
 });

@@ -6,7 +6,7 @@ import Provider from "oidc-provider";
  * PKCE required, refresh tokens, RFC 7009 revocation, its own dev login and consent pages.
  * Counts token, refresh and revocation requests so tests can assert on them.
  */
-export async function startOAuthServer(opts: { port?: number; clientId: string; clientSecret: string; redirectUri: string; accessTokenTtl?: number }) {
+export async function startOAuthServer(opts: { port?: number; clientId: string; clientSecret: string; redirectUri: string; redirectUris?: string[]; accessTokenTtl?: number; claims?: Record<string, string[]> }) {
   const counts = { token: 0, refresh: 0, revocation: 0, authorization: 0 };
   const seen = { lastAuthorizationUrl: undefined as string | undefined };
   const server = http.createServer();
@@ -18,7 +18,7 @@ export async function startOAuthServer(opts: { port?: number; clientId: string; 
       {
         client_id: opts.clientId,
         client_secret: opts.clientSecret,
-        redirect_uris: [opts.redirectUri],
+        redirect_uris: [opts.redirectUri, ...(opts.redirectUris ?? [])],
         grant_types: ["authorization_code", "refresh_token"],
         response_types: ["code"],
         token_endpoint_auth_method: "client_secret_post",
@@ -27,6 +27,8 @@ export async function startOAuthServer(opts: { port?: number; clientId: string; 
     pkce: { required: () => true },
     features: { devInteractions: { enabled: true }, revocation: { enabled: true } },
     scopes: ["openid", "offline_access", "email", "profile"],
+    // Which claims each scope releases (oidc-provider releases none but sub unless told).
+    ...(opts.claims ? { claims: opts.claims } : {}),
     issueRefreshToken: async () => true,
     ttl: { AccessToken: opts.accessTokenTtl ?? 120, RefreshToken: 3600, Grant: 3600, Session: 3600, Interaction: 600 },
     conformIdTokenClaims: false,

@@ -5,7 +5,7 @@ import { requestIp } from "@/lib/request";
 import { actionClient } from "@/lib/safe-action";
 import { acceptInviteSchema, passwordSchema } from "@/lib/schemas/account";
 import { rethrowWithFieldErrors } from "./form-errors";
-import { setActiveOrgCookie } from "./switch-organization";
+import { setActiveOrgCookie } from "@/lib/auth/active-org";
 import { returnValidationErrors } from "next-safe-action";
 import { findInvitation } from "@/lib/organizations/members";
 

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { createOrganizationFor } from "@/lib/organizations/members";
 import { userAction } from "@/lib/safe-action";
 import { orgNameSchema } from "@/lib/schemas/account";
-import { setActiveOrgCookie } from "./switch-organization";
+import { setActiveOrgCookie } from "@/lib/auth/active-org";
 
 export const createOrganizationAction = userAction
   .metadata({ name: "createOrganization" })

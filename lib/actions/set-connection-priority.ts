@@ -1,13 +1,8 @@
 "use server";
 import { revalidatePath } from "next/cache";
-import { z } from "zod";
 import { setConnectionPriority } from "@/lib/connections/service";
 import { orgAction } from "@/lib/safe-action";
-import { connectionRefSchema } from "@/lib/schemas/connection";
-
-export const setConnectionPrioritySchema = connectionRefSchema.extend({
-  priority: z.coerce.number({ error: "Enter a number." }).int("Use a whole number.").min(1, "Use 1 or more.").max(1000, "Use at most 1000."),
-});
+import { setConnectionPrioritySchema } from "@/lib/schemas/connection";
 
 export const setConnectionPriorityAction = orgAction
   .metadata({ name: "setConnectionPriority", permission: "connections.manage" })

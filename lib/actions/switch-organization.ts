@@ -1,14 +1,10 @@
 "use server";
-import { cookies } from "next/headers";
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
-import { ACTIVE_ORG_COOKIE, loadOrgContext } from "@/lib/auth/context";
+import { setActiveOrgCookie } from "@/lib/auth/active-org";
+import { loadOrgContext } from "@/lib/auth/context";
 import { AppError } from "@/lib/errors";
 import { userAction } from "@/lib/safe-action";
-
-export async function setActiveOrgCookie(orgId: string) {
-  (await cookies()).set(ACTIVE_ORG_COOKIE, orgId, { httpOnly: true, sameSite: "lax", path: "/", maxAge: 365 * 24 * 3600 });
-}
 
 export const switchOrganizationAction = userAction
   .metadata({ name: "switchOrganization" })

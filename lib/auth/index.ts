@@ -8,6 +8,7 @@ import { accounts, sessions, users, verificationTokens } from "@/db/schema";
 import { authSecret } from "@/lib/data-dir";
 import { ipFromHeaders } from "@/lib/request";
 import { checkCredentials } from "./credentials";
+import { authorizeSsoSignIn, completeSsoSignIn, connectionIdOfProvider, ssoProviders } from "./sso";
 
 export class InvalidCredentials extends CredentialsSignin {
   override code = "invalid";
@@ -18,8 +19,9 @@ export class TooManyAttempts extends CredentialsSignin {
 
 const credentialsInput = z.object({ email: z.string().trim().min(1).max(320), password: z.string().min(1).max(200) });
 
-// A lazy config: nothing touches the database or the data dir at import or build time.
-export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
+// A lazy config: nothing touches the database or the data dir at import or build time. Async because
+// the SSO providers come from the organizations' OIDC connections (cached, see lib/auth/sso.ts).
+export const { handlers, auth, signIn, signOut } = NextAuth(async () => ({
   adapter: DrizzleAdapter(getDb(), {
     usersTable: users,
     accountsTable: accounts,
@@ -55,8 +57,19 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
         throw new InvalidCredentials();
       },
     }),
+    ...(await ssoProviders()),
   ],
+  events: {
+    async signIn({ user, account }) {
+      if (connectionIdOfProvider(account?.provider)) await completeSsoSignIn(account!.provider, user);
+    },
+  },
   callbacks: {
+    async signIn({ user, account, profile }) {
+      // The credentials path decides in authorize(); only SSO providers are checked here.
+      if (!connectionIdOfProvider(account?.provider)) return true;
+      return authorizeSsoSignIn(account!.provider, profile as Record<string, unknown> | undefined, user);
+    },
     jwt({ token, user }) {
       if (user?.id) token.sub = user.id;
       return token;

@@ -22,3 +22,7 @@ export const updateConnectionSchema = z.object({
 });
 
 export const connectionRefSchema = z.object({ orgId: z.string().min(1).max(100), connectionId: z.string().min(1).max(100) });
+
+export const setConnectionPrioritySchema = connectionRefSchema.extend({
+  priority: z.coerce.number({ error: "Enter a number." }).int("Use a whole number.").min(1, "Use 1 or more.").max(1000, "Use at most 1000."),
+});

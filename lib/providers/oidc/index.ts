@@ -30,6 +30,15 @@ export const oidcConfigSchema = z.object({
   authorizationEndpoint: serviceUrl({ allowQuery: true }).optional().meta({ label: "Authorization endpoint", help: fromDiscovery }),
   tokenEndpoint: serviceUrl().optional().meta({ label: "Token endpoint", help: fromDiscovery }),
   revocationEndpoint: serviceUrl().optional().meta({ label: "Revocation endpoint", help: `${fromDiscovery} Leave empty if the provider has none.` }),
+  ssoEnabled: z
+    .boolean()
+    .default(false)
+    .meta({ label: "Use for sign-in (SSO)", help: "Show “Sign in with …” on the sign-in page; members are matched by verified email. Needs the redirect URI /api/auth/callback/sso-<connection id> at the provider." }),
+  ssoAllowSignup: z
+    .boolean()
+    .default(false)
+    .meta({ label: "Add unknown users as members", help: "With SSO on: someone the provider vouches for who is not a member yet joins this organization as a member." }),
+  ssoButtonLabel: z.string().trim().max(80).optional().meta({ label: "Sign-in button label", placeholder: "Acme SSO", help: "Shown as “Sign in with <label>”; the connection name when empty." }),
 });
 
 export const oidcCredentialsSchema = z.object({
