@@ -402,6 +402,23 @@ describe.each(testDbKinds())("OAuth 2.0 connect flow (custom-oauth2 against a lo
     expect(fake.tokenCalls).toHaveLength(before + 1);
   });
 
+  it("a 5xx from the token endpoint backs off: the next calls make no token request until the wait is over", async () => {
+    const c = await authorizedConnection("Provider outage");
+    fake.behaviour.refreshHttpStatus = 503;
+    const before = fake.tokenCalls.length;
+    await expect(getAccessToken({ orgId: acme.id, connectionId: c.id })).rejects.toThrow(/token refresh failed: the server answered HTTP 503\. Retrying in 2 s/);
+    expect(fake.tokenCalls).toHaveLength(before + 1);
+    const more = await Promise.allSettled(Array.from({ length: 5 }, () => getAccessToken({ orgId: acme.id, connectionId: c.id })));
+    expect(more.every((r) => r.status === "rejected" && /paused after a provider error/.test(String((r.reason as Error).message)))).toBe(true);
+    expect(fake.tokenCalls).toHaveLength(before + 1);
+    // The connection is not marked disconnected for a provider outage.
+    expect((await connectionRow(c.id))!.status).toBe("active");
+    fake.behaviour.refreshHttpStatus = null;
+    await new Promise((r) => setTimeout(r, 2_100));
+    expect(await getAccessToken({ orgId: acme.id, connectionId: c.id })).toBeTruthy();
+    expect(fake.tokenCalls).toHaveLength(before + 2);
+  });
+
   it("invalid_grant marks the connection needs_reauth, and later calls make no token request", async () => {
     const c = await authorizedConnection("Revoked at the provider");
     fake.behaviour.refreshError = "invalid_grant";

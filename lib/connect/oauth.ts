@@ -203,6 +203,8 @@ export async function completeAuthorization(input: { url: URL; readCookie: (name
 
 function describeOAuthError(e: unknown): string {
   if (e instanceof oauth.ResponseBodyError) return `${e.error}${e.error_description ? ` (${e.error_description})` : ""}`;
+  const cause = (e as { cause?: unknown }).cause;
+  if (cause instanceof Response) return `the server answered HTTP ${cause.status}`;
   return (e as Error).message;
 }
 
@@ -253,6 +255,17 @@ export async function getAccessToken(ref: { orgId: string; connectionId: string 
   return p;
 }
 
+type GlobalWithBackoff = typeof globalThis & { __patchbayRefreshBackoff?: Map<string, { failures: number; until: number }> };
+const refreshBackoff = ((globalThis as GlobalWithBackoff).__patchbayRefreshBackoff ??= new Map());
+
+/** After a provider error (5xx, network) a connection waits 2, 4, 8 … s (at most 5 min) before the next refresh try. */
+function noteRefreshFailure(connectionId: string): number {
+  const failures = (refreshBackoff.get(connectionId)?.failures ?? 0) + 1;
+  const waitMs = Math.min(300_000, 1000 * 2 ** failures);
+  refreshBackoff.set(connectionId, { failures, until: Date.now() + waitMs });
+  return waitMs;
+}
+
 async function accessTokenUncoalesced(ref: { orgId: string; connectionId: string }, aheadMs: number): Promise<string> {
   const row = await getVisibleConnection(ref.orgId, ref.connectionId);
   if (!row) throw new AppError("not_found", "That connection does not exist.");
@@ -265,6 +278,10 @@ async function accessTokenUncoalesced(ref: { orgId: string; connectionId: string
   if (spec.grant === "authorization_code" && !tokens.refresh) {
     if (tokens.access && tokens.expiresAt && tokens.expiresAt > new Date()) return tokens.access;
     throw new IntegrationUnavailableError(`${provider.name} connection "${row.name}" is not authorized. An admin can connect it at /connections/${row.id}.`);
+  }
+  const backoff = refreshBackoff.get(row.id);
+  if (backoff && backoff.until > Date.now()) {
+    throw new AppError("unavailable", `${provider.name} token refresh is paused after a provider error; the next try is in ${Math.ceil((backoff.until - Date.now()) / 1000)} s.`);
   }
   const owner = randomUUID();
   const deadline = Date.now() + 30_000;
@@ -295,6 +312,7 @@ async function accessTokenUncoalesced(ref: { orgId: string; connectionId: string
       response = await oauth.refreshTokenGrantRequest(as, client, auth, tokens.refresh!, options);
       const t = await oauth.processRefreshTokenResponse(as, client, response);
       await storeTokens(row, t, null, true);
+      refreshBackoff.delete(row.id);
       return t.access_token;
     } catch (e) {
       if (e instanceof oauth.ResponseBodyError && (e.error === "invalid_grant" || e.error === "invalid_client" || e.error === "unauthorized_client")) {
@@ -307,8 +325,9 @@ async function accessTokenUncoalesced(ref: { orgId: string; connectionId: string
         invalidateLocally({ providerKey: row.providerKey, orgId: row.orgId, connectionId: row.id });
         throw new IntegrationUnavailableError(message);
       }
-      logger.warn({ connectionId: row.id, provider: provider.key, err: describeOAuthError(e) }, "token refresh failed");
-      throw new AppError("upstream_error", `${provider.name} token refresh failed: ${describeOAuthError(e)}`);
+      const waitMs = noteRefreshFailure(row.id);
+      logger.warn({ connectionId: row.id, provider: provider.key, err: describeOAuthError(e), backoffMs: waitMs }, "token refresh failed; backing off");
+      throw new AppError("upstream_error", `${provider.name} token refresh failed: ${describeOAuthError(e)}. Retrying in ${Math.round(waitMs / 1000)} s at the earliest.`);
     }
   } finally {
     await releaseLease(row.id, owner);

@@ -38,6 +38,8 @@ export type FakeOAuthBehaviour = {
   omitRefreshToken: boolean;
   /** Answer refresh grants with this OAuth error (400 JSON), e.g. invalid_grant. */
   refreshError: string | null;
+  /** Answer refresh grants with this HTTP status and an OAuth error body (e.g. 503 during an outage). */
+  refreshHttpStatus: number | null;
   /** expires_in of issued access tokens, per grant. */
   codeAccessTtlS: number;
   refreshAccessTtlS: number;
@@ -45,7 +47,7 @@ export type FakeOAuthBehaviour = {
   revokeStatus: number;
 };
 
-const defaults: FakeOAuthBehaviour = { refreshDelayMs: 0, omitRefreshToken: false, refreshError: null, codeAccessTtlS: 60, refreshAccessTtlS: 3600, revokeStatus: 200 };
+const defaults: FakeOAuthBehaviour = { refreshDelayMs: 0, omitRefreshToken: false, refreshError: null, refreshHttpStatus: null, codeAccessTtlS: 60, refreshAccessTtlS: 3600, revokeStatus: 200 };
 
 type PendingCode = { challenge: string | null; challengeMethod: string | null; redirectUri: string; clientId: string; scope: string | null; used: boolean };
 
@@ -133,6 +135,7 @@ export async function startFakeOAuth(client: { clientId: string; clientSecret?: 
 
     if (grantType === "refresh_token") {
       if (behaviour.refreshDelayMs > 0) await new Promise((r) => setTimeout(r, behaviour.refreshDelayMs));
+      if (behaviour.refreshHttpStatus) return reply(behaviour.refreshHttpStatus, { error: "temporarily_unavailable", error_description: "Try again later." });
       if (behaviour.refreshError) return reply(400, { error: behaviour.refreshError, error_description: "The refresh token is no longer valid." });
       const refresh = params.get("refresh_token") ?? "";
       if (!refreshTokens.has(refresh) || revoked.has(refresh)) return reply(400, { error: "invalid_grant", error_description: "Unknown refresh token." });
