@@ -89,7 +89,8 @@ test("an OIDC connection used for sign-in: the button, the provider's login, a n
 });
 
 test("with signup off, an unknown user is refused with a clear message", async ({ page }) => {
-  test.skip(!connectionId, "needs the connection from the previous test");
+  // Serial spec: this test continues with the connection the previous one created.
+  expect(connectionId, "the previous test creates the SSO connection").toBeTruthy();
   await signInAsOwner(page);
   await page.goto(`/connections/${connectionId}`);
   await page.getByLabel("Add unknown users as members").uncheck();
