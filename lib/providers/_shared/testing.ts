@@ -43,3 +43,27 @@ export async function startFake(handler: FakeHandler) {
 export function testContext(overrides: Partial<TestContext> = {}): TestContext {
   return { connectionId: null, orgId: null, signal: new AbortController().signal, allowPrivate: ["127.0.0.1"], getAccessToken: async () => "tok", ...overrides };
 }
+
+export type SeenRequest = { method: string; url: string; headers: http.IncomingHttpHeaders };
+export type JsonReply = { status: number; json?: unknown; headers?: Record<string, string> };
+
+/**
+ * A fake JSON API for one test file: `reply` decides each answer, `seen` records each request
+ * (cleared before every test), and the server closes after the file. Use with top-level await.
+ */
+export async function startJsonPeer(opts: { contentType?: string } = {}) {
+  const { afterAll, beforeEach } = await import("vitest");
+  const seen: SeenRequest[] = [];
+  const state = { reply: ((): JsonReply => ({ status: 500 })) as (req: SeenRequest) => JsonReply };
+  const fake = await startFake((req) => {
+    const s: SeenRequest = { method: req.method, url: req.url.pathname + req.url.search, headers: req.headers };
+    seen.push(s);
+    const r = state.reply(s);
+    return { status: r.status, headers: { "content-type": opts.contentType ?? "application/json", ...r.headers }, body: r.json === undefined ? "" : JSON.stringify(r.json) };
+  });
+  afterAll(() => fake.close());
+  beforeEach(() => {
+    seen.length = 0;
+  });
+  return Object.assign(state, { seen, url: fake.url });
+}

@@ -1,30 +1,14 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type FakeRequest, startFake, testContext } from "@/lib/providers/_shared/testing";
+import { describe, expect, it } from "vitest";
+import { type JsonReply, type SeenRequest, startJsonPeer, testContext } from "@/lib/providers/_shared/testing";
 import { datadog, datadogApiUrlFor } from "./index";
-
-type Seen = { method: string; url: string; headers: FakeRequest["headers"] };
-type Reply = { status: number; json?: unknown };
 
 const API_KEY = "0123456789abcdef0123456789abcdef";
 const APP_KEY = "0123456789abcdef0123456789abcdef01234567";
-let reply: (req: Seen) => Reply = () => ({ status: 500 });
-const seen: Seen[] = [];
-let peer: Awaited<ReturnType<typeof startFake>>;
-let baseUrl = "";
 
-beforeAll(async () => {
-  peer = await startFake((req) => {
-    const s: Seen = { method: req.method, url: req.url.pathname + req.url.search, headers: req.headers };
-    seen.push(s);
-    const r = reply(s);
-    return { status: r.status, headers: { "content-type": "application/json" }, body: r.json === undefined ? "" : JSON.stringify(r.json) };
-  });
-  baseUrl = peer.url;
-});
-afterAll(() => peer.close());
-beforeEach(() => {
-  seen.length = 0;
-});
+type Seen = SeenRequest;
+type Reply = JsonReply;
+const peer = await startJsonPeer();
+const { seen, url: baseUrl } = peer;
 
 const ctx = () => testContext();
 const settings = (keys: { apiKey?: string; appKey?: string } = { apiKey: API_KEY, appKey: APP_KEY }) => ({
@@ -57,7 +41,7 @@ describe("datadog schemas", () => {
 
 describe("datadog test()", () => {
   it("validates the API key, then both keys", async () => {
-    reply = fake;
+    peer.reply = fake;
     const r = await datadog.test!(settings(), ctx());
     expect(seen.map((s) => `${s.method} ${s.url}`)).toEqual(["GET /api/v1/validate", "GET /api/v2/validate_keys"]);
     expect(seen[0]!.headers["dd-api-key"]).toBe(API_KEY);
@@ -67,14 +51,14 @@ describe("datadog test()", () => {
   });
 
   it("checks only the API key when there is no application key", async () => {
-    reply = fake;
+    peer.reply = fake;
     const r = await datadog.test!(settings({ apiKey: API_KEY }), ctx());
     expect(seen).toHaveLength(1);
     expect(r).toMatchObject({ ok: true });
   });
 
   it("blames the API key on Datadog's 403", async () => {
-    reply = fake;
+    peer.reply = fake;
     const r = await datadog.test!(settings({ apiKey: "ffffffffffffffffffffffffffffffff", appKey: APP_KEY }), ctx());
     expect(seen).toHaveLength(1);
     expect(r).toMatchObject({ ok: false, field: "apiKey" });
@@ -82,7 +66,7 @@ describe("datadog test()", () => {
   });
 
   it("blames the application key when only it is wrong", async () => {
-    reply = fake;
+    peer.reply = fake;
     const r = await datadog.test!(settings({ apiKey: API_KEY, appKey: "ffffffffffffffffffffffffffffffffffffffff" }), ctx());
     expect(r).toMatchObject({ ok: false, field: "appKey" });
     expect(r.message).toMatch(/rejected the application key/);

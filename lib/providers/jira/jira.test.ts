@@ -1,30 +1,14 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type FakeRequest, startFake, testContext } from "@/lib/providers/_shared/testing";
+import { describe, expect, it } from "vitest";
+import { type JsonReply, type SeenRequest, startJsonPeer, testContext } from "@/lib/providers/_shared/testing";
 import { jira } from "./index";
-
-type Seen = { method: string; url: string; headers: FakeRequest["headers"] };
-type Reply = { status: number; json?: unknown; headers?: Record<string, string> };
 
 const EMAIL = "bot@example.com";
 const TOKEN = "ATATT3xFfGF0-token";
-let reply: (req: Seen) => Reply = () => ({ status: 500 });
-const seen: Seen[] = [];
-let peer: Awaited<ReturnType<typeof startFake>>;
-let baseUrl = "";
 
-beforeAll(async () => {
-  peer = await startFake((req) => {
-    const s: Seen = { method: req.method, url: req.url.pathname + req.url.search, headers: req.headers };
-    seen.push(s);
-    const r = reply(s);
-    return { status: r.status, headers: { "content-type": "application/json;charset=UTF-8", ...r.headers }, body: r.json === undefined ? "" : JSON.stringify(r.json) };
-  });
-  baseUrl = peer.url;
-});
-afterAll(() => peer.close());
-beforeEach(() => {
-  seen.length = 0;
-});
+type Seen = SeenRequest;
+type Reply = JsonReply;
+const peer = await startJsonPeer({ contentType: "application/json;charset=UTF-8" });
+const { seen, url: baseUrl } = peer;
 
 const ctx = () => testContext();
 const settings = (apiToken = TOKEN) => ({ ...jira.configSchema.parse({ baseUrl: `${baseUrl}/`, email: EMAIL }), ...jira.credentialsSchema.parse({ apiToken }) });
@@ -54,7 +38,7 @@ describe("jira schemas", () => {
 
 describe("jira test()", () => {
   it("calls /rest/api/3/myself with Basic email:token and reports the display name", async () => {
-    reply = fake;
+    peer.reply = fake;
     const r = await jira.test!(settings(), ctx());
     expect(seen[0]).toMatchObject({ method: "GET", url: "/rest/api/3/myself" });
     expect(seen[0]!.headers.authorization).toMatch(/^Basic /);
@@ -62,7 +46,7 @@ describe("jira test()", () => {
   });
 
   it("explains Jira's 401 on the API token field", async () => {
-    reply = fake;
+    peer.reply = fake;
     const r = await jira.test!(settings("wrong"), ctx());
     expect(r).toMatchObject({ ok: false, field: "apiToken" });
     expect(r.message).toMatch(/Jira rejected the email and API token/);
@@ -70,16 +54,16 @@ describe("jira test()", () => {
   });
 
   it("explains the CAPTCHA lock-out", async () => {
-    reply = () => ({ status: 403, headers: { "x-seraph-loginreason": "AUTHENTICATED_FAILED, AUTHENTICATION_DENIED" } });
+    peer.reply = () => ({ status: 403, headers: { "x-seraph-loginreason": "AUTHENTICATED_FAILED, AUTHENTICATION_DENIED" } });
     const r = await jira.test!(settings(), ctx());
     expect(r).toMatchObject({ ok: false, field: "apiToken" });
     expect(r.message).toMatch(/CAPTCHA/);
   });
 
   it("blames the site URL for a 404 or a redirect", async () => {
-    reply = () => ({ status: 404, json: { errorMessages: ["Not found"] } });
+    peer.reply = () => ({ status: 404, json: { errorMessages: ["Not found"] } });
     expect(await jira.test!(settings(), ctx())).toMatchObject({ ok: false, field: "baseUrl" });
-    reply = () => ({ status: 302, headers: { location: "https://id.atlassian.com/login" } });
+    peer.reply = () => ({ status: 302, headers: { location: "https://id.atlassian.com/login" } });
     expect(await jira.test!(settings(), ctx())).toMatchObject({ ok: false, field: "baseUrl" });
   });
 });

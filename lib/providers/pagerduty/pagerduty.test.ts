@@ -1,29 +1,13 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type FakeRequest, startFake, testContext } from "@/lib/providers/_shared/testing";
+import { describe, expect, it } from "vitest";
+import { type JsonReply, type SeenRequest, startJsonPeer, testContext } from "@/lib/providers/_shared/testing";
 import { pagerduty } from "./index";
 
-type Seen = { method: string; url: string; headers: FakeRequest["headers"] };
-type Reply = { status: number; json?: unknown };
-
 const KEY = "y_NbAkKc66ryYTWUXYEu";
-let reply: (req: Seen) => Reply = () => ({ status: 500 });
-const seen: Seen[] = [];
-let peer: Awaited<ReturnType<typeof startFake>>;
-let baseUrl = "";
 
-beforeAll(async () => {
-  peer = await startFake((req) => {
-    const s: Seen = { method: req.method, url: req.url.pathname + req.url.search, headers: req.headers };
-    seen.push(s);
-    const r = reply(s);
-    return { status: r.status, headers: { "content-type": "application/json" }, body: r.json === undefined ? "" : JSON.stringify(r.json) };
-  });
-  baseUrl = peer.url;
-});
-afterAll(() => peer.close());
-beforeEach(() => {
-  seen.length = 0;
-});
+type Seen = SeenRequest;
+type Reply = JsonReply;
+const peer = await startJsonPeer();
+const { seen, url: baseUrl } = peer;
 
 const ctx = () => testContext();
 const settings = (apiKey = KEY) => ({ ...pagerduty.configSchema.parse({ baseUrl, fromEmail: "oncall@example.com" }), ...pagerduty.credentialsSchema.parse({ apiKey }) });
@@ -45,7 +29,7 @@ describe("pagerduty schemas", () => {
 
 describe("pagerduty test()", () => {
   it("calls GET /abilities with the Token header and the v2 Accept", async () => {
-    reply = fake;
+    peer.reply = fake;
     const r = await pagerduty.test!(settings(), ctx());
     expect(seen[0]).toMatchObject({ method: "GET", url: "/abilities" });
     expect(seen[0]!.headers.authorization).toBe(`Token token=${KEY}`);
@@ -54,7 +38,7 @@ describe("pagerduty test()", () => {
   });
 
   it("explains PagerDuty's 401 body on the API key field", async () => {
-    reply = fake;
+    peer.reply = fake;
     const r = await pagerduty.test!(settings("wrong-key-0000000000"), ctx());
     expect(r).toMatchObject({ ok: false, field: "apiKey" });
     expect(r.message).toMatch(/PagerDuty rejected the API key/);
@@ -62,7 +46,7 @@ describe("pagerduty test()", () => {
   });
 
   it("explains a locked account", async () => {
-    reply = () => ({ status: 403, json: { error: { message: "Account Locked", code: 2008 } } });
+    peer.reply = () => ({ status: 403, json: { error: { message: "Account Locked", code: 2008 } } });
     const r = await pagerduty.test!(settings(), ctx());
     expect(r).toMatchObject({ ok: false, field: "apiKey" });
     expect(r.message).toMatch(/locked/);

@@ -1,28 +1,9 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type FakeRequest, startFake, testContext } from "@/lib/providers/_shared/testing";
+import { describe, expect, it } from "vitest";
+import { startJsonPeer, testContext } from "@/lib/providers/_shared/testing";
 import { formatStripeAmount, stripe } from "./index";
 
-type Seen = { method: string; url: string; headers: FakeRequest["headers"] };
-type Reply = { status: number; json?: unknown; headers?: Record<string, string> };
-
-let reply: (req: Seen) => Reply = () => ({ status: 500 });
-const seen: Seen[] = [];
-let peer: Awaited<ReturnType<typeof startFake>>;
-let baseUrl = "";
-
-beforeAll(async () => {
-  peer = await startFake((req) => {
-    const s: Seen = { method: req.method, url: req.url.pathname + req.url.search, headers: req.headers };
-    seen.push(s);
-    const r = reply(s);
-    return { status: r.status, headers: { "content-type": "application/json", ...r.headers }, body: r.json === undefined ? "" : JSON.stringify(r.json) };
-  });
-  baseUrl = peer.url;
-});
-afterAll(() => peer.close());
-beforeEach(() => {
-  seen.length = 0;
-});
+const peer = await startJsonPeer();
+const { seen, url: baseUrl } = peer;
 
 const ctx = () => testContext();
 const settings = (secretKey = "sk_test_51Habc") => ({ ...stripe.configSchema.parse({ baseUrl }), ...stripe.credentialsSchema.parse({ secretKey, webhookSecret: "whsec_abc123" }) });
@@ -47,7 +28,7 @@ describe("stripe schemas", () => {
 
 describe("stripe test()", () => {
   it("reads the balance with a Bearer key and says which mode", async () => {
-    reply = () => ({ status: 200, json: { object: "balance", livemode: false, available: [{ amount: 12345, currency: "usd", source_types: { card: 12345 } }], pending: [] } });
+    peer.reply = () => ({ status: 200, json: { object: "balance", livemode: false, available: [{ amount: 12345, currency: "usd", source_types: { card: 12345 } }], pending: [] } });
     const r = await stripe.test!(settings(), ctx());
     expect(seen[0]).toMatchObject({ method: "GET", url: "/v1/balance" });
     expect(seen[0]!.headers.authorization).toBe("Bearer sk_test_51Habc");
@@ -55,7 +36,7 @@ describe("stripe test()", () => {
   });
 
   it("explains Stripe's 401 on the secret key field", async () => {
-    reply = () => ({ status: 401, json: { error: { message: "Invalid API Key provided: sk_test_********abc", type: "invalid_request_error" } } });
+    peer.reply = () => ({ status: 401, json: { error: { message: "Invalid API Key provided: sk_test_********abc", type: "invalid_request_error" } } });
     const r = await stripe.test!(settings(), ctx());
     expect(r).toMatchObject({ ok: false, field: "secretKey" });
     expect(r.message).toMatch(/^Stripe rejected the secret key/);
@@ -63,9 +44,9 @@ describe("stripe test()", () => {
   });
 
   it("explains an expired key and a restricted key without the permission", async () => {
-    reply = () => ({ status: 401, json: { error: { type: "invalid_request_error", code: "api_key_expired", message: "Expired API Key provided: sk_live_****abc" } } });
+    peer.reply = () => ({ status: 401, json: { error: { type: "invalid_request_error", code: "api_key_expired", message: "Expired API Key provided: sk_live_****abc" } } });
     expect((await stripe.test!(settings(), ctx())).message).toMatch(/expired/);
-    reply = () => ({
+    peer.reply = () => ({
       status: 403,
       json: { error: { type: "invalid_request_error", message: "The provided key 'rk_test_***abc' does not have the required permissions for this endpoint on account 'acct_1'. Having the 'rak_balance_read' permission would allow this request to continue." } },
     });
@@ -75,7 +56,7 @@ describe("stripe test()", () => {
   });
 
   it("says when the base URL is not Stripe", async () => {
-    reply = () => ({ status: 404 });
+    peer.reply = () => ({ status: 404 });
     expect(await stripe.test!(settings(), ctx())).toMatchObject({ ok: false, field: "baseUrl" });
   });
 });

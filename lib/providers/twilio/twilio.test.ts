@@ -1,31 +1,14 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type FakeRequest, startFake, testContext } from "@/lib/providers/_shared/testing";
+import { describe, expect, it } from "vitest";
+import { type JsonReply, type SeenRequest, startJsonPeer, testContext } from "@/lib/providers/_shared/testing";
 import { twilio } from "./index";
-
-type Seen = { method: string; url: string; headers: FakeRequest["headers"] };
-type Reply = { status: number; json?: unknown };
 
 const SID = `AC${"a1".repeat(16)}`;
 const TOKEN = "0123456789abcdef0123456789abcdef";
 
-let reply: (req: Seen) => Reply = () => ({ status: 500 });
-const seen: Seen[] = [];
-let peer: Awaited<ReturnType<typeof startFake>>;
-let baseUrl = "";
-
-beforeAll(async () => {
-  peer = await startFake((req) => {
-    const s: Seen = { method: req.method, url: req.url.pathname + req.url.search, headers: req.headers };
-    seen.push(s);
-    const r = reply(s);
-    return { status: r.status, headers: { "content-type": "application/json" }, body: r.json === undefined ? "" : JSON.stringify(r.json) };
-  });
-  baseUrl = peer.url;
-});
-afterAll(() => peer.close());
-beforeEach(() => {
-  seen.length = 0;
-});
+type Seen = SeenRequest;
+type Reply = JsonReply;
+const peer = await startJsonPeer();
+const { seen, url: baseUrl } = peer;
 
 const ctx = () => testContext();
 const settings = () => ({ ...twilio.configSchema.parse({ accountSid: SID, baseUrl }), ...twilio.credentialsSchema.parse({ authToken: TOKEN }) });
@@ -51,7 +34,7 @@ describe("twilio schemas", () => {
 
 describe("twilio test()", () => {
   it("fetches the account with Basic SID:token and names it", async () => {
-    reply = twilioFake({});
+    peer.reply = twilioFake({});
     const r = await twilio.test!(settings(), ctx());
     expect(seen[0]).toMatchObject({ method: "GET", url: `/2010-04-01/Accounts/${SID}.json` });
     expect(seen[0]!.headers.authorization).toMatch(/^Basic /);
@@ -59,7 +42,7 @@ describe("twilio test()", () => {
   });
 
   it("explains Twilio's 20003 on the auth token field", async () => {
-    reply = twilioFake({});
+    peer.reply = twilioFake({});
     const r = await twilio.test!({ ...settings(), authToken: "ffffffffffffffffffffffffffffffff" }, ctx());
     expect(r).toMatchObject({ ok: false, field: "authToken" });
     expect(r.message).toMatch(/rejected the Account SID and auth token/);
@@ -67,9 +50,9 @@ describe("twilio test()", () => {
   });
 
   it("reports a suspended account and mentions trial accounts", async () => {
-    reply = twilioFake({ status: "suspended" });
+    peer.reply = twilioFake({ status: "suspended" });
     expect(await twilio.test!(settings(), ctx())).toMatchObject({ ok: false, field: "accountSid" });
-    reply = twilioFake({ type: "Trial" });
+    peer.reply = twilioFake({ type: "Trial" });
     expect((await twilio.test!(settings(), ctx())).message).toMatch(/trial account/);
   });
 });
