@@ -5,7 +5,10 @@ import { authSecret } from "@/lib/data-dir";
 import { env } from "@/lib/env";
 import { logger } from "@/lib/logger";
 import { masterKeys } from "@/lib/lockbox/keyring";
-import { resumeRotations, rewrapDataKeys, verifyMasterKeys } from "@/lib/lockbox/rotation";
+import { rewrapDataKeys, verifyMasterKeys } from "@/lib/lockbox/rotation";
+import { getBoss } from "@/lib/jobs/boss";
+import { startWorkers } from "@/lib/jobs/worker";
+import { startPassiveHealth } from "@/lib/health/passive";
 import { syncBuiltinRegistry } from "@/lib/catalog/sync-registry";
 
 type GlobalWithBoot = typeof globalThis & { __patchbayBoot?: Promise<void> };
@@ -42,9 +45,16 @@ async function bootOnce(): Promise<void> {
   } catch (error) {
     fatal((error as Error).message);
   }
-  await resumeRotations();
   const providers = await syncBuiltinRegistry();
   logger.info({ providers }, "provider catalog synced");
+  try {
+    await getBoss();
+  } catch (error) {
+    fatal(`the job queue could not start: ${(error as Error).message}`);
+  }
+  // Workers run beside the web server unless this process is web-only (then `npm run worker` runs them).
+  if (env().PATCHBAY_DISABLE_WORKERS) startPassiveHealth();
+  else await startWorkers();
 }
 
 /** Idempotent per process. */

@@ -9,6 +9,8 @@ const items = [
   { href: "/settings/encryption", label: "Encryption" },
   { href: "/settings/api-tokens", label: "API tokens" },
   { href: "/settings/network", label: "Network" },
+  { href: "/settings/alerts", label: "Alerts" },
+  { href: "/settings/jobs", label: "Jobs" },
   { href: "/settings/audit", label: "Audit log" },
 ];
 

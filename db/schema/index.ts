@@ -6,3 +6,4 @@ export * from "./api-tokens";
 export * from "./oauth";
 export * from "./network";
 export * from "./catalog";
+export * from "./health";

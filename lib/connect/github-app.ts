@@ -1,4 +1,5 @@
 import "server-only";
+import { markDisconnected } from "@/lib/health/transition";
 import { createHash, randomBytes } from "node:crypto";
 import { getDb } from "@/db/client";
 import { deleteSecret, getVisibleConnection, listSecretRows, lockVisibleConnection, updateConnectionRow, upsertSecret, type ConnectionRow } from "@/db/queries/integrations";
@@ -266,7 +267,8 @@ async function mintInstallationToken(row: ConnectionRow, orgId: string): Promise
 
 async function markNeedsReauth(row: ConnectionRow, message: string, status: number): Promise<never> {
   await getDb().transaction(async (tx) => {
-    await updateConnectionRow(row.id, { status: "needs_reauth", lastError: message, healthStatus: "disconnected" }, tx);
+    await updateConnectionRow(row.id, { status: "needs_reauth", lastError: message }, tx);
+    await markDisconnected(tx, row, message);
     await deleteSecret(row.id, INSTALLATION_TOKEN_FIELD, tx);
     await recordAudit(tx, { orgId: row.orgId, actor: { id: null, email: null }, action: "connection.needs_reauth", target: { type: "connection", id: row.id }, metadata: { provider: GITHUB_PROVIDER_KEY, httpStatus: status } });
     await notifySettingsChanged(tx, { providerKey: row.providerKey, orgId: row.orgId, connectionId: row.id });

@@ -1,4 +1,6 @@
 import "server-only";
+import { markDisconnected } from "@/lib/health/transition";
+import { emitTokenRefresh } from "@/lib/connect/events";
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import * as oauth from "oauth4webapi";
 import { getDb } from "@/db/client";
@@ -301,31 +303,38 @@ async function accessTokenUncoalesced(ref: { orgId: string; connectionId: string
     const { config, as, client, auth, http } = await oauthContext(provider, row, ref.orgId);
     const options = http(as.token_endpoint!);
     let response: Response;
+    const started = performance.now();
+    const report = (ok: boolean, reauth: boolean, message?: string) => emitTokenRefresh({ connectionId: row.id, orgId: row.orgId, ok, reauth, ms: Math.round(performance.now() - started), message });
     try {
       if (spec.grant === "client_credentials") {
         const scopes = spec.scopes(config);
         response = await oauth.clientCredentialsGrantRequest(as, client, auth, scopes.length ? { scope: scopes.join(" ") } : {}, options);
         const t = await oauth.processClientCredentialsResponse(as, client, response);
         await storeTokens(row, t, null, true);
+        report(true, false);
         return t.access_token;
       }
       response = await oauth.refreshTokenGrantRequest(as, client, auth, tokens.refresh!, options);
       const t = await oauth.processRefreshTokenResponse(as, client, response);
       await storeTokens(row, t, null, true);
       refreshBackoff.delete(row.id);
+      report(true, false);
       return t.access_token;
     } catch (e) {
       if (e instanceof oauth.ResponseBodyError && (e.error === "invalid_grant" || e.error === "invalid_client" || e.error === "unauthorized_client")) {
         const message = `${provider.name} rejected the stored authorization (${e.error}). Reconnect at /connections/${row.id}.`;
         await getDb().transaction(async (tx) => {
-          await updateConnectionRow(row.id, { status: "needs_reauth", lastError: message, healthStatus: "disconnected" }, tx);
+          await updateConnectionRow(row.id, { status: "needs_reauth", lastError: message }, tx);
+          await markDisconnected(tx, row, message);
           await recordAudit(tx, { orgId: row.orgId, actor: { id: null, email: null }, action: "connection.needs_reauth", target: { type: "connection", id: row.id }, metadata: { provider: provider.key, error: e.error } });
           await notifySettingsChanged(tx, { providerKey: row.providerKey, orgId: row.orgId, connectionId: row.id });
         });
         invalidateLocally({ providerKey: row.providerKey, orgId: row.orgId, connectionId: row.id });
+        report(false, true, message);
         throw new IntegrationUnavailableError(message);
       }
       const waitMs = noteRefreshFailure(row.id);
+      report(false, false, describeOAuthError(e));
       logger.warn({ connectionId: row.id, provider: provider.key, err: describeOAuthError(e), backoffMs: waitMs }, "token refresh failed; backing off");
       throw new AppError("upstream_error", `${provider.name} token refresh failed: ${describeOAuthError(e)}. Retrying in ${Math.round(waitMs / 1000)} s at the earliest.`);
     }

@@ -10,7 +10,6 @@ import {
   listSecretRows,
   lockVisibleConnection,
   oldestConnection,
-  setConnectionStatus,
   updateConnectionRow,
   upsertSecret,
   type ConnectionRow,
@@ -83,6 +82,22 @@ async function runTest(provider: ProviderDefinition, settings: Record<string, un
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * Run the provider's test against a stored connection (health checks; no audit row). Never throws:
+ * a connection whose settings cannot be loaded is a failed check with that reason.
+ */
+export async function probeConnection(row: ConnectionRow): Promise<TestResult & { ms: number }> {
+  const provider = getProvider(row.providerKey);
+  if (!provider) return { ok: false, message: `The provider "${row.providerKey}" is not installed.`, ms: 0 };
+  let settings: Record<string, unknown>;
+  try {
+    settings = (await loadConnectionSettings(row.id, row.orgId ?? "")).settings;
+  } catch (error) {
+    return { ok: false, message: `The settings could not be loaded: ${(error as Error).message}`, ms: 0 };
+  }
+  return runTest(provider, settings, { connectionId: row.id, orgId: row.orgId });
 }
 
 /** The would-be settings of a form submission, for "test before save". */
@@ -279,11 +294,11 @@ export async function testConnection(input: { org: OrgRef; actor: Actor | null; 
   const provider = requireProvider(row.providerKey);
   const resolved = await loadConnectionSettings(row.id, input.org.id);
   const result = await runTest(provider, resolved.settings, { connectionId: row.id, orgId: row.orgId });
-  await changeTx(async (tx, announce) => {
-    await updateConnectionRow(row.id, { healthStatus: result.ok ? "healthy" : "failing", lastCheckedAt: new Date(), lastError: result.ok ? null : result.message }, tx);
-    if (row.enabled && (row.status === "active" || row.status === "error")) await setConnectionStatus(row.id, result.ok ? "active" : "error", result.ok ? null : result.message, tx);
-    await recordAudit(tx, { orgId: input.org.id, actor: input.actor ?? { id: null, email: null }, action: "connection.tested", target: { type: "connection", id: row.id }, metadata: { provider: row.providerKey, ok: result.ok, ms: result.ms }, ip: input.ip });
-    if (row.status !== (result.ok ? "active" : "error")) await announce({ providerKey: row.providerKey, orgId: row.orgId, connectionId: row.id });
-  });
+  // The result is a health check like the scheduled ones: same status rules, history and alerts.
+  const { recordCheck } = await import("@/lib/health/check");
+  await recordCheck({ row, result, trigger: "manual" });
+  await getDb().transaction((tx) =>
+    recordAudit(tx, { orgId: input.org.id, actor: input.actor ?? { id: null, email: null }, action: "connection.tested", target: { type: "connection", id: row.id }, metadata: { provider: row.providerKey, ok: result.ok, ms: result.ms }, ip: input.ip }),
+  );
   return result;
 }

@@ -3,6 +3,7 @@ import { CircuitState, ConsecutiveBreaker, circuitBreaker, handleWhen } from "co
 import { isEgressError } from "@/lib/http/errors";
 import { egressBreakerOpen } from "@/lib/http/metrics";
 import { egressState, type BreakerEntry } from "@/lib/http/state";
+import { emitBreakerChange } from "@/lib/http/events";
 
 export const BREAKER_FAILURES = 5;
 export const BREAKER_HALF_OPEN_AFTER_MS = 30_000;
@@ -31,10 +32,13 @@ export function breakerFor(key: string): BreakerEntry {
   policy.onBreak(() => {
     entry.openedAt = Date.now();
     egressBreakerOpen.set({ key }, 1);
+    emitBreakerChange(key, "open");
   });
+  policy.onHalfOpen(() => emitBreakerChange(key, "half-open"));
   policy.onReset(() => {
     entry.openedAt = undefined;
     egressBreakerOpen.set({ key }, 0);
+    emitBreakerChange(key, "closed");
   });
   egressState.breakers.set(key, entry);
   return entry;

@@ -24,3 +24,21 @@ export function emitEgressResult(e: EgressResultEvent): void {
     }
   }
 }
+
+/** Called when a circuit breaker opens, half-opens or closes (the health module persists it). */
+export function onBreakerChange(fn: (key: string, state: "closed" | "open" | "half-open") => void): () => void {
+  egressState.breakerListeners.add(fn);
+  return () => {
+    egressState.breakerListeners.delete(fn);
+  };
+}
+
+export function emitBreakerChange(key: string, state: "closed" | "open" | "half-open"): void {
+  for (const fn of egressState.breakerListeners) {
+    try {
+      fn(key, state);
+    } catch (err) {
+      logger.warn({ err }, "[integration] an onBreakerChange subscriber threw");
+    }
+  }
+}

@@ -13,7 +13,7 @@ import { checkLiteral, egressPolicy, parseEgressUrl, type EgressPolicy } from "@
 
 export { EgressError, isEgressError, type EgressErrorKind } from "@/lib/http/errors";
 export { breakerState, breakerStates, type BreakerState } from "@/lib/http/breaker";
-export { onEgressResult, type EgressResultEvent } from "@/lib/http/events";
+export { onBreakerChange, onEgressResult, type EgressResultEvent } from "@/lib/http/events";
 
 export type EgressOptions = {
   /** Default GET. */

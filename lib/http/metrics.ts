@@ -1,12 +1,6 @@
 import "server-only";
-import { Counter, Gauge, Histogram, type Metric } from "prom-client";
-import { metricsRegistry } from "@/lib/metrics/registry";
-
-// Metrics are registered once per process: a second bundle importing this module finds the
-// metric already in the shared registry and reuses it (registering a name twice throws).
-function once<T extends Metric>(name: string, create: () => T): T {
-  return (metricsRegistry.getSingleMetric(name) as T | undefined) ?? create();
-}
+import { Counter, Gauge, Histogram } from "prom-client";
+import { metricsRegistry, registerOnce as once } from "@/lib/metrics/registry";
 
 export type EgressOutcome =
   | "1xx"

@@ -27,6 +27,7 @@ type EgressState = {
   agents: Map<string, Agent>;
   breakers: Map<string, BreakerEntry>;
   listeners: Set<(e: EgressResultEvent) => void>;
+  breakerListeners: Set<(key: string, state: "closed" | "open" | "half-open") => void>;
 };
 
 // Process-wide, on globalThis: Next bundles route handlers, pages and workers separately, and
@@ -38,4 +39,7 @@ export const egressState: EgressState = (g.__patchbayEgress ??= {
   agents: new Map(),
   breakers: new Map(),
   listeners: new Set(),
+  breakerListeners: new Set(),
 });
+// A state object made by an older bundle of this module (hot reload) lacks the newer field.
+egressState.breakerListeners ??= new Set();

@@ -8,3 +8,11 @@ type GlobalWithRegistry = typeof globalThis & { __patchbayMetricsRegistry?: Regi
 const g = globalThis as GlobalWithRegistry;
 
 export const metricsRegistry: Registry = (g.__patchbayMetricsRegistry ??= new Registry());
+
+/**
+ * A metric registered once per process: a second bundle importing the defining module finds the
+ * metric already in the shared registry and reuses it (registering a name twice throws).
+ */
+export function registerOnce<T extends import("prom-client").Metric>(name: string, create: () => T): T {
+  return (metricsRegistry.getSingleMetric(name) as T | undefined) ?? create();
+}

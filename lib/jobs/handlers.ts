@@ -1,0 +1,32 @@
+import "server-only";
+import type { Job } from "pg-boss";
+import { getAccessToken } from "@/lib/connect/oauth";
+import { IntegrationUnavailableError } from "@/lib/settings/errors";
+import { deliverAlert } from "@/lib/health/alerts";
+import { runHealthCheck } from "@/lib/health/check";
+import { runMaintenance, scheduleDueChecks, scheduleTokenRefreshes } from "@/lib/health/schedule";
+import { runDekRotation } from "@/lib/lockbox/rotation";
+import type { JobData, QueueName } from "./queues";
+
+export type Handler<Q extends QueueName> = (job: Job<JobData[Q]>) => Promise<unknown>;
+
+/** What each queue does. A handler that throws is retried per the queue's policy, then dead-lettered. */
+export const handlers: { [Q in QueueName]: Handler<Q> } = {
+  "health-tick": () => scheduleDueChecks(),
+  "health-check": (job) => runHealthCheck({ connectionId: job.data.connectionId, trigger: job.data.trigger, jobId: job.id }),
+  "token-refresh-tick": () => scheduleTokenRefreshes(),
+  "token-refresh": async (job) => {
+    // Refresh if within the 10-minute window the tick used; a connection refreshed meanwhile returns at once.
+    try {
+      await getAccessToken({ orgId: job.data.orgId ?? "", connectionId: job.data.connectionId }, { aheadMs: 10 * 60_000 });
+      return { refreshed: true };
+    } catch (error) {
+      // Needs a person to reconnect: retrying cannot help (and the connection already says so).
+      if (error instanceof IntegrationUnavailableError) return { refreshed: false, reason: error.message };
+      throw error;
+    }
+  },
+  "key-rotation": (job) => runDekRotation(job.data.rotationId),
+  "alert-deliver": (job) => deliverAlert(job.data.changeId),
+  maintenance: () => runMaintenance(),
+};
