@@ -1,32 +1,33 @@
 import "server-only";
-import { AsyncLocalStorage } from "node:async_hooks";
 import { eq } from "drizzle-orm";
 import { getDb } from "@/db/client";
 import { getConnectionForHealth, insertSignal, lockHealthRow, recentChecks, rollup24h, signalsSince, updateHealthRow, type ConnectionHealthRow } from "@/db/queries/health";
 import type { ConnectionRow } from "@/db/queries/integrations";
 import { integrations, type HealthStatus } from "@/db/schema";
 import type { TestResult } from "@/lib/catalog/define-provider";
+import { getProvider } from "@/lib/catalog/registry";
 import { probeConnection } from "@/lib/connections/service";
-import { breakerState } from "@/lib/http/breaker";
+import { breakerState, resetBreaker } from "@/lib/http/breaker";
+import { runAsProbe } from "@/lib/http/probe";
 import { invalidateLocally, notifySettingsChanged, type SettingsChange } from "@/lib/settings/invalidation";
 import { checkLatency } from "./metrics";
 import { applyVerdict } from "./transition";
 import { computeHealth, FAILING_AFTER } from "./status";
 
-const probing = new AsyncLocalStorage<string>();
-
-/** True while a health check is calling out (its egress calls are the check, not passive traffic). */
-export function insideProbe(): boolean {
-  return probing.getStore() !== undefined;
-}
 
 export type CheckTrigger = "scheduled" | "manual";
 export type CheckOutcome = { recorded: boolean; ok: boolean; message: string; ms: number; status: HealthStatus; changed: boolean };
 
-/** Failure kind for the status rules: rejected credentials disconnect, anything else fails. */
-function signalStatus(result: TestResult): string {
+/**
+ * Failure kind for the status rules: rejected credentials disconnect (the provider asked for a
+ * reauthorization, or its test blamed one of the connection's credential fields, as a 401/403
+ * does); anything else fails.
+ */
+export function signalStatus(result: TestResult, providerKey: string): string {
   if (result.ok) return "ok";
-  return result.reauth ? "auth" : "error";
+  if (result.reauth) return "auth";
+  const credentials = getProvider(providerKey)?.credentialsSchema.shape as Record<string, unknown> | undefined;
+  return result.field && credentials && result.field in credentials ? "auth" : "error";
 }
 
 /**
@@ -41,7 +42,7 @@ export async function recordCheck(input: { row: ConnectionRow; result: TestResul
     const [current] = await tx.select().from(integrations).where(eq(integrations.id, row.id)).for("update");
     if (!current) return { recorded: false, changed: false, status: "unknown" as HealthStatus };
     const recorded = await insertSignal(
-      { integrationId: row.id, orgId: row.orgId, kind: "check", trigger: input.trigger, ok: result.ok, status: signalStatus(result), latencyMs: result.ms, message: result.message.slice(0, 1000), jobId: input.jobId },
+      { integrationId: row.id, orgId: row.orgId, kind: "check", trigger: input.trigger, ok: result.ok, status: signalStatus(result, row.providerKey), latencyMs: result.ms, message: result.message.slice(0, 1000), jobId: input.jobId },
       tx,
     );
     if (!recorded) return { recorded: false, changed: false, status: current.healthStatus as HealthStatus };
@@ -93,7 +94,8 @@ export async function runHealthCheck(input: { connectionId: string; trigger: Che
     });
     return null;
   }
-  const result = await probing.run(row.id, () => probeConnection(row));
+  const result = await runAsProbe(row.id, () => probeConnection(row));
+  if (result.ok) resetBreaker(row.id);
   return recordCheck({ row, result, trigger: input.trigger, jobId: input.jobId });
 }
 

@@ -4,7 +4,8 @@ import type { healthChecks } from "@/db/schema";
 import { onTokenRefresh } from "@/lib/connect/events";
 import { onBreakerChange, onEgressResult } from "@/lib/http";
 import { logger } from "@/lib/logger";
-import { insideProbe, reassessFromSignals } from "./check";
+import { insideProbe } from "@/lib/http/probe";
+import { reassessFromSignals } from "./check";
 
 type SignalRow = typeof healthChecks.$inferInsert;
 type Passive = { buffer: SignalRow[]; timer?: NodeJS.Timeout; unsubscribe?: () => void; flushing?: Promise<void> };

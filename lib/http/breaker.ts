@@ -75,3 +75,14 @@ export function breakerRetryAfterSeconds(key: string): number {
   if (!entry?.openedAt) return Math.ceil(BREAKER_HALF_OPEN_AFTER_MS / 1000);
   return Math.max(1, Math.ceil((entry.openedAt + entry.halfOpenAfterMs - Date.now()) / 1000));
 }
+
+/** Forget a key's breaker (a health check just succeeded): the next call starts closed. */
+export function resetBreaker(key: string): void {
+  const entry = egressState.breakers.get(key);
+  if (!entry) return;
+  egressState.breakers.delete(key);
+  if (entry.openedAt !== undefined || entry.policy.state !== CircuitState.Closed) {
+    egressBreakerOpen.set({ key }, 0);
+    emitBreakerChange(key, "closed");
+  }
+}

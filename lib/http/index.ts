@@ -1,4 +1,5 @@
 import "server-only";
+import { insideProbe } from "@/lib/http/probe";
 import { randomUUID } from "node:crypto";
 import { DelegateBackoff, ExponentialBackoff, handleWhen, isBrokenCircuitError, retry, type IBackoff, type IRetryBackoffContext } from "cockatiel";
 import type { Dispatcher } from "undici";
@@ -14,6 +15,7 @@ import { checkLiteral, egressPolicy, parseEgressUrl, type EgressPolicy } from "@
 export { EgressError, isEgressError, type EgressErrorKind } from "@/lib/http/errors";
 export { breakerState, breakerStates, type BreakerState } from "@/lib/http/breaker";
 export { onBreakerChange, onEgressResult, type EgressResultEvent } from "@/lib/http/events";
+export { insideProbe, runAsProbe } from "@/lib/http/probe";
 
 export type EgressOptions = {
   /** Default GET. */
@@ -378,7 +380,9 @@ export async function egressFetch(input: string | URL, opts: EgressOptions = {})
         inFlight = false;
       }
     };
-    const breaker = opts.breakerKey ? breakerFor(opts.breakerKey) : undefined;
+    // A health check is the probe that tells whether the service is back: it is not refused by an
+    // open breaker (its success resets the breaker, see resetBreaker).
+    const breaker = opts.breakerKey && !insideProbe() ? breakerFor(opts.breakerKey) : undefined;
     // Checked outside the breaker: an attempt that never starts is neither a failure nor a success.
     const guarded = async (): Promise<Exchange> => {
       if (outOfTime) throw new OutOfTime();
