@@ -60,9 +60,23 @@ export type OAuthSpec<Config> = {
 };
 export type OAuthClientAuth = "client_secret_post" | "client_secret_basic" | "none";
 
+/** What a provider's `client` factory gets besides the settings; built by lib/runtime/clients. */
+export type ClientContext = {
+  connectionId: string;
+  /** The organization the client acts for (a platform-wide connection serves many). */
+  orgId: string;
+  /** Private hosts/CIDRs the connection's owner allowed for egress (Settings → Network). */
+  allowPrivate: readonly string[];
+  /**
+   * The connection's current access token: OAuth (refreshed ahead of expiry by lib/connect) or a
+   * GitHub App installation token. Throws an AppError naming the page to fix it when there is none.
+   */
+  getAccessToken: () => Promise<string>;
+};
+
 type AnyObject = z.ZodObject<z.ZodRawShape>;
 
-export type ProviderDefinition<C extends AnyObject = AnyObject, S extends AnyObject = AnyObject> = {
+export type ProviderDefinition<C extends AnyObject = AnyObject, S extends AnyObject = AnyObject, Client = unknown> = {
   key: string;
   name: string;
   category: Category;
@@ -78,9 +92,16 @@ export type ProviderDefinition<C extends AnyObject = AnyObject, S extends AnyObj
   /** Calls the provider's documented endpoint with these settings; never throws for provider errors. */
   test?: (settings: z.output<C> & z.output<S>, ctx: TestContext) => Promise<TestResult>;
   oauth?: OAuthSpec<z.output<C>>;
+  /**
+   * A ready client for the platform's own code (lib/runtime getClient): its calls go through
+   * egressFetch with the connection's auth, allowlist, breaker and log tags. Cheap: no I/O here.
+   */
+  client?: (settings: z.output<C> & z.output<S>, ctx: ClientContext) => Client;
 };
 
 export type SettingsOf<P> = P extends ProviderDefinition<infer C, infer S> ? z.output<C> & z.output<S> : never;
+/** The type a provider's `client` factory returns; never when it has none. */
+export type FactoryClientOf<P> = P extends { client?: (...args: never[]) => infer Client } ? Client : never;
 
 export class ProviderDefinitionError extends Error {
   override name = "ProviderDefinitionError";
@@ -91,7 +112,7 @@ export class ProviderDefinitionError extends Error {
  * not an admin's form. The zod schemas drive the connection form, validation, masking and the
  * type that getSettings returns.
  */
-export function defineProvider<const C extends AnyObject, const S extends AnyObject>(def: ProviderDefinition<C, S>): ProviderDefinition<C, S> {
+export function defineProvider<const C extends AnyObject, const S extends AnyObject, Client = never>(def: ProviderDefinition<C, S, Client>): ProviderDefinition<C, S, Client> {
   const fail = (msg: string): never => {
     throw new ProviderDefinitionError(`Provider "${def.key}": ${msg}`);
   };

@@ -17,7 +17,7 @@ type GlobalWithCounter = typeof globalThis & { __patchbayEmailCounter?: Counter 
 const g = globalThis as GlobalWithCounter;
 const emailsSent = (g.__patchbayEmailCounter ??= new Counter({ name: "patchbay_emails_total", help: "Emails sent through sendEmail, by provider and outcome", labelNames: ["provider", "outcome"], registers: [metricsRegistry] }));
 
-const EMAIL_PROVIDERS = ["smtp", "sendgrid", "postmark"] as const;
+export const EMAIL_PROVIDERS = ["smtp", "sendgrid", "postmark"] as const;
 
 /**
  * The order sendEmail tries: the organization's own connections by the fallback position an admin
@@ -34,8 +34,9 @@ export function emailFallbackOrder(rows: ConnectionRow[]): ConnectionRow[] {
   );
 }
 
-async function sendVia(connection: ConnectionRow, orgId: string, msg: EmailMessage): Promise<string | undefined> {
-  const { settings } = await loadConnectionSettings(connection.id, orgId);
+/** Send through one email connection; `preloaded` skips reading its settings again (getClient has them). */
+export async function sendVia(connection: Pick<ConnectionRow, "id" | "orgId" | "providerKey">, orgId: string, msg: EmailMessage, preloaded?: Record<string, unknown>): Promise<string | undefined> {
+  const settings = preloaded ?? (await loadConnectionSettings(connection.id, orgId)).settings;
   const allowPrivate = await allowlistEntriesFor(connection.orgId);
   const to = Array.isArray(msg.to) ? msg.to : [msg.to];
   if (connection.providerKey === "smtp") {

@@ -5,6 +5,7 @@ import { defineProvider, type TestContext, type TestResult } from "@/lib/catalog
 import { egressFetch, type EgressResponse } from "@/lib/http";
 import { egressOptions, excerpt, unreachable } from "@/lib/providers/_shared/egress";
 import { serviceUrl } from "@/lib/providers/_shared/url";
+import { apiClient } from "@/lib/providers/_shared/api-client";
 
 const KEY = "custom-api-key";
 // Headers that frame the HTTP message itself; an API key never goes there.
@@ -99,4 +100,14 @@ export const customApiKey = defineProvider({
   configSchema: customApiKeyConfigSchema,
   credentialsSchema: customApiKeyCredentialsSchema,
   test: testCustomApiKey,
+  client: (s, ctx) => ({
+    request: apiClient({
+      providerKey: KEY,
+      name: s.serviceName || new URL(s.baseUrl).hostname,
+      baseUrl: s.baseUrl,
+      ctx,
+      auth: () => (s.authPlacement === "query" ? { query: { [s.queryParam]: s.apiKey } } : s.authPlacement === "bearer" ? { headers: { authorization: `Bearer ${s.apiKey}` } } : { headers: { [s.headerName.toLowerCase()]: s.apiKey } }),
+      secrets: [s.apiKey],
+    }).request,
+  }),
 });

@@ -4,7 +4,9 @@ import { defineProvider, type TestContext, type TestResult } from "@/lib/catalog
 import { egressFetch, type EgressResponse } from "@/lib/http";
 import { currentAccessToken, rejectedToken } from "@/lib/providers/_shared/access-token";
 import { egressOptions, excerpt, jsonOrUndefined, obj, str, unreachable } from "@/lib/providers/_shared/egress";
+import { IntegrationUnavailableError } from "@/lib/settings/errors";
 import { scopesSchema, serviceUrl, splitScopes } from "@/lib/providers/_shared/url";
+import { apiClient, bearer } from "@/lib/providers/_shared/api-client";
 
 const KEY = "custom-oauth2";
 
@@ -17,6 +19,9 @@ export const customOAuth2ConfigSchema = z.object({
   tokenUrl: serviceUrl().meta({ label: "Token URL", placeholder: "https://auth.example.com/oauth/token" }),
   revocationUrl: serviceUrl().optional().meta({ label: "Revocation URL", help: "RFC 7009 endpoint called on disconnect. Leave empty if there is none." }),
   scopes: scopesSchema.optional().meta({ label: "Scopes", help: "Space-separated, as the service documents them." }),
+  apiBaseUrl: serviceUrl()
+    .optional()
+    .meta({ label: "API base URL", placeholder: "https://api.example.com/v1", help: "Where the platform's API calls go (getClient). Leave empty to use the test URL's host." }),
   testUrl: serviceUrl({ allowQuery: true })
     .optional()
     .meta({ label: "Test URL", placeholder: "https://api.example.com/me", help: "Optional: a userinfo or “me” endpoint that Test calls with the access token." }),
@@ -50,6 +55,13 @@ const nameOf = (c: Pick<CustomOAuth2Config, "serviceName" | "authorizationUrl">)
  */
 export function customOAuth2ClientOptions(c: Pick<CustomOAuth2Config, "usePkce" | "clientAuth">) {
   return { pkce: c.usePkce, clientAuth: c.clientAuth };
+}
+
+/** Where getClient's requests go: the API base URL, else the test URL's origin. */
+export function customOAuth2ApiBase(c: Pick<CustomOAuth2Config, "apiBaseUrl" | "testUrl" | "serviceName" | "authorizationUrl">, connectionId: string): string {
+  if (c.apiBaseUrl) return c.apiBaseUrl;
+  if (c.testUrl) return new URL(c.testUrl).origin;
+  throw new IntegrationUnavailableError(`The ${nameOf(c)} connection has no API base URL. An admin can set it at /connections/${connectionId}.`);
 }
 
 async function testCustomOAuth2(s: CustomOAuth2Settings, ctx: TestContext): Promise<TestResult> {
@@ -97,4 +109,7 @@ export const customOAuth2 = defineProvider({
     clientAuth: (c) => c.clientAuth,
   },
   test: testCustomOAuth2,
+  client: (s, ctx) => ({
+    request: apiClient({ providerKey: KEY, name: nameOf(s), baseUrl: customOAuth2ApiBase(s, ctx.connectionId), ctx, auth: async () => bearer(await ctx.getAccessToken()) }).request,
+  }),
 });

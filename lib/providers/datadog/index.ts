@@ -4,6 +4,7 @@ import { defineProvider, type TestContext, type TestResult } from "@/lib/catalog
 import { egressFetch, isEgressError } from "@/lib/http";
 import { egressOptions, jsonOrUndefined } from "@/lib/providers/_shared/egress";
 import { joinUrl, serviceUrl } from "@/lib/providers/_shared/url";
+import { apiClient } from "@/lib/providers/_shared/api-client";
 
 /**
  * Admins often paste the web app's address (https://app.datadoghq.eu, https://us5.datadoghq.com) instead
@@ -122,4 +123,13 @@ export const datadog = defineProvider({
   configSchema: datadogConfigSchema,
   credentialsSchema: datadogCredentialsSchema,
   test: testDatadog,
+  client: (s, ctx) => ({
+    request: apiClient({
+      providerKey: "datadog",
+      name: "Datadog",
+      baseUrl: s.baseUrl,
+      ctx,
+      auth: () => ({ headers: { "dd-api-key": s.apiKey, ...(s.appKey ? { "dd-application-key": s.appKey } : {}) } }),
+    }).request,
+  }),
 });

@@ -1,10 +1,12 @@
 import "server-only";
-import { createPrivateKey, type KeyObject } from "node:crypto";
+import { createHash, createPrivateKey, type KeyObject } from "node:crypto";
 import { SignJWT } from "jose";
 import { z } from "zod";
-import { defineProvider, type TestContext, type TestResult } from "@/lib/catalog/define-provider";
+import { defineProvider, type ClientContext, type TestContext, type TestResult } from "@/lib/catalog/define-provider";
 import { egressFetch, type EgressResponse } from "@/lib/http";
 import { egressOptions, excerpt, jsonOrUndefined, obj, str, unreachable, type EgressContext } from "@/lib/providers/_shared/egress";
+import { apiClient, bearer, type ApiRequestInit, type ApiResponse } from "@/lib/providers/_shared/api-client";
+import { IntegrationUnavailableError } from "@/lib/settings/errors";
 import { guidSchema, joinUrl, scopesSchema, serviceUrl, splitScopes } from "@/lib/providers/_shared/url";
 
 const KEY = "docusign";
@@ -155,6 +157,46 @@ async function testDocusign(s: DocusignSettings, ctx: TestContext): Promise<Test
   };
 }
 
+type DocusignSession = { token: string; expiresAt: number; apiBase: string; accountId: string };
+type GlobalWithSessions = typeof globalThis & { __patchbayDocusignSessions?: Map<string, DocusignSession> };
+const sessions = ((globalThis as GlobalWithSessions).__patchbayDocusignSessions ??= new Map());
+const SESSION_AHEAD_MS = 5 * 60_000;
+
+/**
+ * A JWT-grant token and the default account's API base (from userinfo), cached in this process
+ * until 5 minutes before the token expires. Keyed by the settings too: new settings, new session.
+ */
+async function docusignSession(s: DocusignSettings, ctx: ClientContext): Promise<DocusignSession> {
+  const key = `${ctx.connectionId}:${createHash("sha256").update(JSON.stringify([s.authServer, s.integrationKey, s.userId, s.scopes, s.privateKey])).digest("hex")}`;
+  const cached = sessions.get(key);
+  if (cached && cached.expiresAt - Date.now() > SESSION_AHEAD_MS) return cached;
+  const egress = { ...ctx, signal: new AbortController().signal };
+  const fix = ` An admin can fix the connection at /connections/${ctx.connectionId}.`;
+  const grant = await requestDocusignToken(s, egress);
+  if (!grant.ok) throw new IntegrationUnavailableError(`${grant.result.message}${fix}`);
+  const res = await egressFetch(joinUrl(s.authServer, "/oauth/userinfo"), { ...egressOptions(KEY, egress), headers: { authorization: `Bearer ${grant.token.accessToken}`, accept: "application/json" } });
+  const info = obj(jsonOrUndefined(res.text()));
+  const accounts = (Array.isArray(info.accounts) ? info.accounts : []).map(obj);
+  const account = accounts.find((a) => a.is_default === true || a.is_default === "true") ?? accounts[0];
+  const baseUri = str(account?.base_uri);
+  const accountId = str(account?.account_id);
+  if (res.status !== 200 || !baseUri || !accountId) throw new IntegrationUnavailableError(`DocuSign's userinfo (HTTP ${res.status}) names no account for user ${s.userId}.${fix}`);
+  const session = { token: grant.token.accessToken, expiresAt: Date.now() + (grant.token.expiresIn ?? 3600) * 1000, apiBase: joinUrl(baseUri, "/restapi"), accountId };
+  sessions.set(key, session);
+  return session;
+}
+
+/** eSignature REST calls go to the default account's base URI: request(`/v2.1/accounts/${await accountId()}/envelopes`). */
+function docusignClient(s: DocusignSettings, ctx: ClientContext) {
+  return {
+    accountId: async () => (await docusignSession(s, ctx)).accountId,
+    async request<T = unknown>(pathOrUrl: string, init?: ApiRequestInit): Promise<ApiResponse<T>> {
+      const session = await docusignSession(s, ctx);
+      return apiClient({ providerKey: KEY, name: "DocuSign", baseUrl: session.apiBase, ctx, auth: () => bearer(session.token) }).request<T>(pathOrUrl, init);
+    },
+  };
+}
+
 export const docusign = defineProvider({
   key: KEY,
   name: "DocuSign",
@@ -168,4 +210,5 @@ export const docusign = defineProvider({
   configSchema: docusignConfigSchema,
   credentialsSchema: docusignCredentialsSchema,
   test: testDocusign,
+  client: docusignClient,
 });

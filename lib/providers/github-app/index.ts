@@ -6,6 +6,7 @@ import { defineProvider, type TestContext, type TestResult } from "@/lib/catalog
 import { egressFetch, isEgressError } from "@/lib/http";
 import { egressOptions, jsonOrUndefined } from "@/lib/providers/_shared/egress";
 import { joinUrl, serviceUrl } from "@/lib/providers/_shared/url";
+import { apiClient, bearer } from "@/lib/providers/_shared/api-client";
 
 /** Pasted keys sometimes arrive with literal "\n" (copied from an env file) or Windows line ends. */
 function normalizePem(pem: string): string {
@@ -175,4 +176,15 @@ export const githubApp = defineProvider({
   configSchema: githubAppConfigSchema,
   credentialsSchema: githubAppCredentialsSchema,
   test: testGithubApp,
+  // Calls act as the installation: its token is minted with the app JWT and cached by lib/connect.
+  client: (s, ctx) => ({
+    request: apiClient({
+      providerKey: "github-app",
+      name: "GitHub",
+      baseUrl: s.baseUrl,
+      ctx,
+      headers: { accept: "application/vnd.github+json", "x-github-api-version": "2022-11-28" },
+      auth: async () => bearer(await ctx.getAccessToken()),
+    }).request,
+  }),
 });

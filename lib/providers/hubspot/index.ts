@@ -5,6 +5,7 @@ import { egressFetch } from "@/lib/http";
 import { currentAccessToken, rejectedToken } from "@/lib/providers/_shared/access-token";
 import { egressOptions, excerpt, jsonOrUndefined, obj, str, unreachable } from "@/lib/providers/_shared/egress";
 import { joinUrl, scopesSchema, serviceUrl, splitScopes } from "@/lib/providers/_shared/url";
+import { apiClient, bearer } from "@/lib/providers/_shared/api-client";
 
 const KEY = "hubspot";
 /**
@@ -85,4 +86,5 @@ export const hubspot = defineProvider({
     pkce: true,
   },
   test: testHubspot,
+  client: (s, ctx) => ({ request: apiClient({ providerKey: KEY, name: "HubSpot", baseUrl: s.apiBaseUrl, ctx, auth: async () => bearer(await ctx.getAccessToken()) }).request }),
 });

@@ -4,6 +4,7 @@ import { defineProvider, type TestContext, type TestResult } from "@/lib/catalog
 import { egressFetch, isEgressError } from "@/lib/http";
 import { egressOptions, jsonOrUndefined } from "@/lib/providers/_shared/egress";
 import { joinUrl, serviceUrl } from "@/lib/providers/_shared/url";
+import { apiClient, basic } from "@/lib/providers/_shared/api-client";
 
 export const jiraConfigSchema = z.object({
   baseUrl: serviceUrl()
@@ -100,4 +101,5 @@ export const jira = defineProvider({
   configSchema: jiraConfigSchema,
   credentialsSchema: jiraCredentialsSchema,
   test: testJira,
+  client: (s, ctx) => ({ request: apiClient({ providerKey: "jira", name: "Jira", baseUrl: s.baseUrl, ctx, auth: () => basic(s.email, s.apiToken) }).request }),
 });

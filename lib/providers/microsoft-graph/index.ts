@@ -7,6 +7,7 @@ import { egressOptions, excerpt, jsonOrUndefined, obj, str, unreachable, type Eg
 import { classifyOAuthError } from "@/lib/providers/_shared/oauth-errors";
 import { oauthHttpOptions } from "@/lib/providers/_shared/oauth-fetch";
 import { guidSchema, joinUrl, serviceUrl } from "@/lib/providers/_shared/url";
+import { apiClient, bearer } from "@/lib/providers/_shared/api-client";
 
 const KEY = "microsoft-graph";
 const tenantPattern = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63})$/i;
@@ -155,4 +156,5 @@ export const microsoftGraph = defineProvider({
     clientAuth: "client_secret_post",
   },
   test: testMicrosoftGraph,
+  client: (s, ctx) => ({ request: apiClient({ providerKey: KEY, name: "Microsoft Graph", baseUrl: s.graphBaseUrl, ctx, auth: async () => bearer(await ctx.getAccessToken()) }).request }),
 });

@@ -4,6 +4,7 @@ import { defineProvider, type TestContext, type TestResult } from "@/lib/catalog
 import { egressFetch, isEgressError } from "@/lib/http";
 import { egressOptions, jsonOrUndefined } from "@/lib/providers/_shared/egress";
 import { joinUrl, serviceUrl } from "@/lib/providers/_shared/url";
+import { apiClient } from "@/lib/providers/_shared/api-client";
 
 export const pagerdutyConfigSchema = z.object({
   fromEmail: z
@@ -103,4 +104,15 @@ export const pagerduty = defineProvider({
   configSchema: pagerdutyConfigSchema,
   credentialsSchema: pagerdutyCredentialsSchema,
   test: testPagerduty,
+  client: (s, ctx) => ({
+    request: apiClient({
+      providerKey: "pagerduty",
+      name: "PagerDuty",
+      baseUrl: s.baseUrl,
+      ctx,
+      headers: { accept: "application/vnd.pagerduty+json;version=2", ...(s.fromEmail ? { from: s.fromEmail } : {}) },
+      auth: () => ({ headers: { authorization: `Token token=${s.apiKey}` } }),
+      secrets: [s.apiKey],
+    }).request,
+  }),
 });

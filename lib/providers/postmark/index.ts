@@ -4,6 +4,7 @@ import { defineProvider, type TestContext, type TestResult } from "@/lib/catalog
 import { egressFetch } from "@/lib/http";
 import { egressOptions, excerpt, jsonOrUndefined, obj, str, unreachable } from "@/lib/providers/_shared/egress";
 import { joinUrl, serviceUrl } from "@/lib/providers/_shared/url";
+import { apiClient } from "@/lib/providers/_shared/api-client";
 
 const KEY = "postmark";
 
@@ -62,4 +63,5 @@ export const postmark = defineProvider({
   configSchema: postmarkConfigSchema,
   credentialsSchema: postmarkCredentialsSchema,
   test: testPostmark,
+  client: (s, ctx) => ({ request: apiClient({ providerKey: "postmark", name: "Postmark", baseUrl: s.baseUrl, ctx, auth: () => ({ headers: { "x-postmark-server-token": s.serverToken } }) }).request }),
 });

@@ -5,6 +5,7 @@ import { egressFetch } from "@/lib/http";
 import { currentAccessToken, rejectedToken } from "@/lib/providers/_shared/access-token";
 import { egressOptions, excerpt, jsonOrUndefined, obj, str, unreachable } from "@/lib/providers/_shared/egress";
 import { joinUrl, scopesSchema, serviceUrl, splitScopes } from "@/lib/providers/_shared/url";
+import { apiClient, bearer } from "@/lib/providers/_shared/api-client";
 
 const KEY = "salesforce";
 
@@ -83,4 +84,5 @@ export const salesforce = defineProvider({
     pkce: true,
   },
   test: testSalesforce,
+  client: (s, ctx) => ({ request: apiClient({ providerKey: KEY, name: "Salesforce", baseUrl: salesforceApiBase(s), ctx, auth: async () => bearer(await ctx.getAccessToken()) }).request }),
 });

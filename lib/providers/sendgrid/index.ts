@@ -4,6 +4,7 @@ import { defineProvider, type TestContext, type TestResult } from "@/lib/catalog
 import { egressFetch, isEgressError } from "@/lib/http";
 import { egressOptions, jsonOrUndefined } from "@/lib/providers/_shared/egress";
 import { joinUrl, serviceUrl } from "@/lib/providers/_shared/url";
+import { apiClient, bearer } from "@/lib/providers/_shared/api-client";
 
 export const sendgridConfigSchema = z.object({
   fromAddress: z.email("Enter a valid sender address, like alerts@example.com.").meta({
@@ -80,4 +81,5 @@ export const sendgrid = defineProvider({
   configSchema: sendgridConfigSchema,
   credentialsSchema: sendgridCredentialsSchema,
   test: testSendgrid,
+  client: (s, ctx) => ({ request: apiClient({ providerKey: "sendgrid", name: "SendGrid", baseUrl: s.baseUrl, ctx, auth: () => bearer(s.apiKey) }).request }),
 });

@@ -4,6 +4,7 @@ import { defineProvider, type TestContext, type TestResult } from "@/lib/catalog
 import { egressFetch, isEgressError } from "@/lib/http";
 import { egressOptions, jsonOrUndefined } from "@/lib/providers/_shared/egress";
 import { joinUrl, serviceUrl } from "@/lib/providers/_shared/url";
+import { apiClient, basic } from "@/lib/providers/_shared/api-client";
 
 export const servicenowConfigSchema = z.object({
   instanceUrl: serviceUrl()
@@ -101,4 +102,5 @@ export const servicenow = defineProvider({
   configSchema: servicenowConfigSchema,
   credentialsSchema: servicenowCredentialsSchema,
   test: testServicenow,
+  client: (s, ctx) => ({ request: apiClient({ providerKey: "servicenow", name: "ServiceNow", baseUrl: s.instanceUrl, ctx, auth: () => basic(s.username, s.password) }).request }),
 });

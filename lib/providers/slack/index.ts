@@ -1,8 +1,9 @@
 import "server-only";
 import { z } from "zod";
-import { defineProvider, type TestContext, type TestResult } from "@/lib/catalog/define-provider";
+import { defineProvider, type ClientContext, type TestContext, type TestResult } from "@/lib/catalog/define-provider";
 import { egressFetch, isEgressError } from "@/lib/http";
 import { egressOptions, jsonOrUndefined } from "@/lib/providers/_shared/egress";
+import { apiClient, bearer, ProviderRequestError } from "@/lib/providers/_shared/api-client";
 import { joinUrl, serviceUrl } from "@/lib/providers/_shared/url";
 
 export const slackConfigSchema = z.object({
@@ -124,6 +125,31 @@ export async function testSlack(settings: SlackSettings, ctx: TestContext): Prom
   };
 }
 
+export type SlackMessage = { channel: string; text: string; blocks?: unknown[]; threadTs?: string };
+
+/** Slack answers 200 with { ok: false, error } for failures; postMessage turns that into an error. */
+function slackClient(settings: SlackSettings, ctx: ClientContext) {
+  const api = apiClient({ providerKey: "slack", name: "Slack", baseUrl: settings.baseUrl, ctx, auth: () => bearer(settings.botToken) });
+  return {
+    /** Any Web API method: request("/api/conversations.list", { query: { limit: 100 } }). Check `data.ok` yourself. */
+    request: api.request,
+    /** chat.postMessage as the bot. Resolves with the message's channel and timestamp. */
+    async postMessage(msg: SlackMessage): Promise<{ channel: string; ts: string }> {
+      const { data, status } = await api.request<{ ok?: boolean; error?: string; channel?: string; ts?: string }>("/api/chat.postMessage", {
+        method: "POST",
+        body: { channel: msg.channel, text: msg.text, ...(msg.blocks ? { blocks: msg.blocks } : {}), ...(msg.threadTs ? { thread_ts: msg.threadTs } : {}) },
+        headers: { "content-type": "application/json; charset=utf-8" },
+      });
+      if (data?.ok !== true || !data.ts) {
+        const error = data?.error ?? "unknown_error";
+        const explained = error === "channel_not_found" || error === "not_in_channel" ? `Slack could not post to ${msg.channel} (${error}): invite the bot to the channel, or check its id.` : explainSlackError(error).message;
+        throw new ProviderRequestError(explained, status, data);
+      }
+      return { channel: data.channel ?? msg.channel, ts: data.ts };
+    },
+  };
+}
+
 export const slack = defineProvider({
   key: "slack",
   name: "Slack",
@@ -137,4 +163,5 @@ export const slack = defineProvider({
   configSchema: slackConfigSchema,
   credentialsSchema: slackCredentialsSchema,
   test: testSlack,
+  client: slackClient,
 });

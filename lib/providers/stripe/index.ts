@@ -4,6 +4,7 @@ import { defineProvider, type TestContext, type TestResult } from "@/lib/catalog
 import { egressFetch, isEgressError } from "@/lib/http";
 import { egressOptions, jsonOrUndefined } from "@/lib/providers/_shared/egress";
 import { joinUrl, serviceUrl } from "@/lib/providers/_shared/url";
+import { apiClient, bearer } from "@/lib/providers/_shared/api-client";
 
 export const stripeConfigSchema = z.object({
   baseUrl: serviceUrl()
@@ -111,4 +112,6 @@ export const stripe = defineProvider({
   configSchema: stripeConfigSchema,
   credentialsSchema: stripeCredentialsSchema,
   test: testStripe,
+  // Stripe takes form-encoded bodies: pass a URLSearchParams.
+  client: (s, ctx) => ({ request: apiClient({ providerKey: "stripe", name: "Stripe", baseUrl: s.baseUrl, ctx, auth: () => bearer(s.secretKey) }).request }),
 });

@@ -4,6 +4,7 @@ import { defineProvider, type TestContext, type TestResult } from "@/lib/catalog
 import { egressFetch, isEgressError } from "@/lib/http";
 import { egressOptions, jsonOrUndefined } from "@/lib/providers/_shared/egress";
 import { joinUrl, serviceUrl } from "@/lib/providers/_shared/url";
+import { apiClient, basic } from "@/lib/providers/_shared/api-client";
 
 export const twilioConfigSchema = z.object({
   accountSid: z
@@ -84,4 +85,6 @@ export const twilio = defineProvider({
   configSchema: twilioConfigSchema,
   credentialsSchema: twilioCredentialsSchema,
   test: testTwilio,
+  // Twilio takes form-encoded bodies: pass a URLSearchParams. Paths are under /2010-04-01/Accounts/{accountSid}.
+  client: (s, ctx) => ({ accountSid: s.accountSid, request: apiClient({ providerKey: "twilio", name: "Twilio", baseUrl: s.baseUrl, ctx, auth: () => basic(s.accountSid, s.authToken) }).request }),
 });

@@ -2,8 +2,8 @@
 import { cookies } from "next/headers";
 import { NextResponse } from "next/server";
 import { loadSessionUser } from "@/lib/auth/context";
+import { callbackFailureRedirect } from "@/lib/connect/callback-redirect";
 import { browserCookieName, CALLBACK_PATH, completeAuthorization, OAuthFlowError } from "@/lib/connect/oauth";
-import { reportUnexpected } from "@/lib/logger";
 import { appOrigin } from "@/lib/origin";
 import { ipFromHeaders } from "@/lib/request";
 
@@ -23,12 +23,6 @@ export async function GET(request: Request) {
     res.cookies.delete({ name: browserCookieName(state), path: CALLBACK_PATH });
     return res;
   } catch (error) {
-    const e = error instanceof OAuthFlowError ? error : reportUnexpected(error, { route: CALLBACK_PATH });
-    const target = new URL("/connections/authorization-failed", origin);
-    target.searchParams.set("message", e.message.slice(0, 500));
-    if (error instanceof OAuthFlowError && error.connectionId) target.searchParams.set("connection", error.connectionId);
-    const res = NextResponse.redirect(target, 303);
-    if (state) res.cookies.delete({ name: browserCookieName(state), path: CALLBACK_PATH });
-    return res;
+    return callbackFailureRedirect(error, { origin, route: CALLBACK_PATH, flowError: OAuthFlowError, stateCookie: state ? browserCookieName(state) : null });
   }
 }
