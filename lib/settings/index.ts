@@ -108,7 +108,8 @@ export async function resolveSettings(providerKey: string, opts: { orgId: string
   if (!provider) throw new IntegrationNotConfiguredError(`There is no provider "${providerKey}".`);
 
   if (opts.connectionId) {
-    const rows = await loadConnectionWithSecrets(opts.connectionId, opts.orgId);
+    // Not an id we issued, or a connection of another provider: the same "no such connection".
+    const rows = opts.connectionId.length <= 100 ? (await loadConnectionWithSecrets(opts.connectionId, opts.orgId)).filter((r) => r.providerKey === providerKey) : [];
     if (rows.length === 0) throw new IntegrationNotConfiguredError(`There is no ${provider.name} connection ${opts.connectionId} for ${await orgLabel(opts.orgId)}.`);
     return usable(provider, await build(provider, rows), rows[0]!.enabled);
   }

@@ -119,6 +119,12 @@ describe.each(testDbKinds())("getSettings on %s", (kind) => {
     expect((await resolveSettings("smtp", { orgId: acme.id })).connection).toMatchObject({ id: acmeConn, scope: "organization" });
   });
 
+  it("a connection id of another provider, or not an id at all, is no connection of this provider", async () => {
+    expect((await resolveSettings("smtp", { orgId: acme.id, connectionId: acmeConn })).connection.id).toBe(acmeConn);
+    await expect(resolveSettings("slack", { orgId: acme.id, connectionId: acmeConn })).rejects.toThrow(IntegrationNotConfiguredError);
+    await expect(resolveSettings("smtp", { orgId: acme.id, connectionId: "x".repeat(5000) })).rejects.toThrow(IntegrationNotConfiguredError);
+  });
+
   it("returns typed settings with defaults applied, the password decrypted, and each field's source", async () => {
     const a = await getSettings("smtp", { orgId: acme.id });
     expect(a).toEqual({
