@@ -155,7 +155,7 @@ describe.each(testDbKinds().filter((k) => k === "postgres"))("scale-out: 2 web p
 
   it(`a settings change reaches both web processes within ${SETTINGS_WITHIN_MS} ms`, async () => {
     const read = (web: Child) => web.call<string>({ op: "settings", providerKey: "smtp", orgId: org.id, field: "password" });
-    // Both caches warm (a second read is served from the cache).
+    // Each web process reads, and so caches, the current value.
     for (const web of [webA, webB]) {
       expect(await read(web)).toBe("initial");
       expect(await read(web)).toBe("initial");
