@@ -120,6 +120,11 @@ describe.each(testDbKinds().filter((k) => k === "postgres"))("scale-out: 2 web p
 
   afterAll(async () => {
     await Promise.all(children.map((c) => c.kill()));
+    // Warnings and errors the processes logged, for whoever reads a failure (pino: 40 warn, 50 error).
+    for (const c of children) {
+      const bad = c.lines.filter((l) => typeof l.level === "number" && l.level >= 40);
+      if (bad.length) console.log(`[scale-out] ${c.name} logged ${bad.length} warning/error line(s): ${JSON.stringify(bad.slice(0, 5))}`);
+    }
     await peer?.close();
     await stopSettingsListener();
     await handle?.close();
