@@ -25,7 +25,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: "integration",
-          include: ["{lib,db}/**/*.integration.test.ts"],
+          include: ["{lib,db,test}/**/*.integration.test.ts"],
           testTimeout: 120_000,
           hookTimeout: 120_000,
           fileParallelism: false,
