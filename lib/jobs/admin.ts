@@ -2,6 +2,7 @@ import "server-only";
 import { sql, type SQL } from "drizzle-orm";
 import { fromDrizzle } from "pg-boss";
 import { getDb, type Executor } from "@/db/client";
+import { liveWorkers } from "@/db/queries/health";
 import { recordAudit, type AuditActor } from "@/lib/audit";
 import { AppError } from "@/lib/errors";
 import { BOSS_SCHEMA, getBoss } from "./boss";
@@ -267,6 +268,5 @@ export const WORKER_ALIVE_SECONDS = 45;
 
 /** Worker processes (npm start or npm run worker, on any host) seen within the last 45 s. */
 export async function countLiveWorkers(db: Executor = getDb()): Promise<number> {
-  const [row] = rowsOf<{ n: number }>(await db.execute(sql`select count(*)::int as n from worker_heartbeats where seen_at > now() - make_interval(secs => ${WORKER_ALIVE_SECONDS})`));
-  return Number(row?.n ?? 0);
+  return (await liveWorkers(WORKER_ALIVE_SECONDS, db)).length;
 }
