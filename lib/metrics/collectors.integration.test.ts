@@ -1,4 +1,3 @@
-/* eslint-disable no-restricted-properties */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
 import type { DbHandle } from "@/db/client";
