@@ -71,6 +71,7 @@ describe.each(testDbKinds())("metrics and readiness on %s", (kind) => {
       expect(find(samples, "patchbay_jobs", { queue: "health-check", state })).toHaveLength(1);
       expect(find(samples, "patchbay_jobs", { queue: "dead-letter", state })).toHaveLength(1);
     }
+    expect(find(samples, "patchbay_jobs").filter((s) => s.labels.queue!.startsWith("__pgboss"))).toHaveLength(0);
     expect(find(samples, "patchbay_workers_alive")[0]!.value).toBe(1);
   });
 

@@ -5,6 +5,7 @@ import { getDb } from "@/db/client";
 import { breakerStates } from "@/db/schema";
 import { countLiveWorkers } from "@/lib/jobs/admin";
 import { getBoss } from "@/lib/jobs/boss";
+import { DEAD_LETTER_QUEUE, queueNames } from "@/lib/jobs/queues";
 import { logger } from "@/lib/logger";
 import { metricsRegistry, registerOnce as once } from "./registry";
 
@@ -100,7 +101,7 @@ export function registerCollectors(): void {
     "Jobs per queue and state as last counted by the queue's monitor: queued (ready now), deferred (scheduled later), active, failed (retained, recent).",
     ["queue", "state"],
     async () => {
-      const queues = await (await getBoss()).getQueues();
+      const queues = await (await getBoss()).getQueues([...queueNames, DEAD_LETTER_QUEUE]);
       return queues.flatMap((q) => [
         { labels: { queue: q.name, state: "queued" }, value: q.readyCount },
         { labels: { queue: q.name, state: "deferred" }, value: q.deferredCount },
