@@ -8,6 +8,7 @@ export const permissions = {
   "connections.manage": "admin",
   "audit.read": "admin",
   "tokens.manage": "admin",
+  "jobs.manage": "admin",
   "org.update": "owner",
   "members.manage": "owner",
   "keys.manage": "owner",
