@@ -11,11 +11,16 @@ type BossState = { handle: DbHandle; boss: Promise<PgBoss>; ready?: PgBoss };
 type GlobalWithBoss = typeof globalThis & { __patchbayBoss?: BossState };
 const g = globalThis as GlobalWithBoss;
 
+// A job whose worker died is found (expired → retried) by a supervise pass; pg-boss runs it once
+// a minute by default, so a killed worker's health check came back only after 1.5-3.5 minutes.
+// Every 15 s: a rerun within about expireInSeconds + 30 s.
+const timing = { cronWorkerIntervalSeconds: 5, superviseIntervalSeconds: 15, monitorIntervalSeconds: 15 };
+
 async function createBoss(handle: DbHandle): Promise<PgBoss> {
   const boss =
     handle.kind === "pglite"
-      ? new PgBoss({ db: fromPglite(handle.pglite), backend: "pglite", schema: BOSS_SCHEMA, cronWorkerIntervalSeconds: 5 })
-      : new PgBoss({ connectionString: handle.url, schema: BOSS_SCHEMA, max: 4, application_name: "patchbay-jobs", cronWorkerIntervalSeconds: 5 });
+      ? new PgBoss({ db: fromPglite(handle.pglite), backend: "pglite", schema: BOSS_SCHEMA, ...timing })
+      : new PgBoss({ connectionString: handle.url, schema: BOSS_SCHEMA, max: 4, application_name: "patchbay-jobs", ...timing });
   boss.on("error", (err) => logger.error({ err }, "job queue error"));
   boss.on("warning", (w) => logger.warn({ warning: w }, "job queue warning"));
   await boss.start();

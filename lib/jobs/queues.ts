@@ -26,7 +26,7 @@ const withDeadLetter = { deadLetter: DEAD_LETTER_QUEUE } as const;
  */
 export const queueDefs: Record<QueueName, QueueDef> = {
   "health-tick": { description: "Every minute: queue a check for each connection whose next check is due.", policy: "singleton", retryLimit: 0, expireInSeconds: 60, cron: "* * * * *" },
-  "health-check": { description: "Run one connection's provider test and record the result.", policy: "stately", retryLimit: 2, retryDelay: 5, retryBackoff: true, expireInSeconds: 90, ...withDeadLetter },
+  "health-check": { description: "Run one connection's provider test and record the result.", policy: "stately", retryLimit: 2, retryDelay: 5, retryBackoff: true, expireInSeconds: 45, ...withDeadLetter },
   "token-refresh-tick": { description: "Every minute: queue a refresh for OAuth tokens expiring within 10 minutes.", policy: "singleton", retryLimit: 0, expireInSeconds: 60, cron: "* * * * *" },
   "token-refresh": { description: "Refresh one connection's OAuth access token ahead of its expiry.", policy: "stately", retryLimit: 3, retryDelay: 10, retryBackoff: true, retryDelayMax: 300, expireInSeconds: 120, ...withDeadLetter },
   "key-rotation": { description: "Re-encrypt a scope's secrets with its new data key, in resumable batches.", policy: "stately", retryLimit: 10, retryDelay: 15, retryBackoff: true, retryDelayMax: 600, expireInSeconds: 3600, heartbeatSeconds: 30, ...withDeadLetter },

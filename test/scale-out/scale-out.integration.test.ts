@@ -9,11 +9,9 @@
 //
 // Runs only where TEST_DATABASE_URL names a PostgreSQL server: PGlite is one process by design.
 // Takes about 3 minutes: two cron ticks are two minutes, and a killed worker's job comes back only
-// once a pg-boss supervise pass finds it expired. That pass runs per queue at most once a minute
-// (monitorIntervalSeconds 60) and, when the instance that last ran it dies, up to ~2 minutes apart
-// (the others re-arm from their own refused claims). With health-check's expireInSeconds of 90 a
-// rerun takes 90..~220 s (178 s measured), so the killed job here is sent with a 30 s expiry instead:
-// the only deviation from the app's queue settings, and it does not change the path it takes back.
+// once a pg-boss supervise pass finds it expired (health-check expires after 45 s; the app runs the
+// supervise pass every 15 s, see lib/jobs/boss.ts; a pass can come up to ~2 intervals late when
+// the instance that last ran it is the one killed).
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getDb, type DbHandle } from "@/db/client";
@@ -21,6 +19,7 @@ import { liveWorkers } from "@/db/queries/health";
 import { connectionHealth } from "@/db/schema";
 import { testDbKinds, useTestDb } from "@/db/testing";
 import { createConnection, updateConnection, type Actor, type OrgRef } from "@/lib/connections/service";
+import { queueDefs } from "@/lib/jobs/queues";
 import { HEARTBEAT_MS } from "@/lib/jobs/worker";
 import { formatMasterKey } from "@/lib/lockbox/crypto";
 import { masterKeys } from "@/lib/lockbox/keyring";
@@ -33,9 +32,9 @@ const START_MS = 90_000;
 /** How long the provider hangs on the first /hold request (the worker is killed well before). */
 const HOLD_MS = 20_000;
 /** The killed job's expiry (see the top of the file). */
-const HELD_EXPIRE_S = 30;
+const HELD_EXPIRE_S = queueDefs["health-check"].expireInSeconds!;
 /** Its expiry + up to two supervise intervals (2 × 60 s) + its first retry delay (≤ 10 s), with margin. */
-const RERUN_WITHIN_MS = (HELD_EXPIRE_S + 2 * 60 + 10 + 20) * 1000;
+const RERUN_WITHIN_MS = (HELD_EXPIRE_S + 2 * 15 + 10 + 30) * 1000;
 const CRON_QUEUES = ["health-tick", "token-refresh-tick", "maintenance"] as const;
 /** A cron pass claims every 30 s and forwards through a 5 s worker poll: a tick's job exists by then. */
 const CRON_SETTLE_MS = 45_000;
@@ -195,7 +194,7 @@ describe.each(testDbKinds().filter((k) => k === "postgres"))("scale-out: 2 web p
     let picked: number;
     try {
       await sleep(300);
-      [jobId] = (await webA.call<(string | null)[]>({ op: "enqueue", queue: "health-check", data: { connectionId: conn.held, orgId: org.id, trigger: "manual" }, singletonKey: conn.held, expireInSeconds: HELD_EXPIRE_S })) as [string];
+      [jobId] = (await webA.call<(string | null)[]>({ op: "enqueue", queue: "health-check", data: { connectionId: conn.held, orgId: org.id, trigger: "manual" }, singletonKey: conn.held })) as [string];
       expect(jobId).toEqual(expect.any(String));
       const first = await peer.waitForHold(1, 15_000);
       picked = first.at;
