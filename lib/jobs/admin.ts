@@ -195,7 +195,8 @@ export async function retryJob(input: ActInput & { queue: string; id: string }):
     const res = (await boss.retry(queue, input.id, { db: fromDrizzle(tx as never, sql as never) })) as { affected?: number };
     if (res.affected !== 1) throw new AppError("conflict", `Job ${input.id} could not be retried; reload the page to see its state.`);
     await recordAudit(tx, {
-      orgId: input.auditOrgId,
+      // The job's organization sees who touched its job; a platform job goes to the actor's organization.
+      orgId: row.org_id ?? input.auditOrgId,
       actor: input.actor,
       action: "job.retried",
       target: { type: "job", id: input.id },
@@ -224,7 +225,8 @@ export async function redriveJob(input: ActInput & { id: string }): Promise<void
       return errorMessageOf(after?.output) ?? `Job ${input.id} could not be redriven.`;
     }
     await recordAudit(tx, {
-      orgId: input.auditOrgId,
+      // The job's organization sees who touched its job; a platform job goes to the actor's organization.
+      orgId: row.org_id ?? input.auditOrgId,
       actor: input.actor,
       action: "job.redriven",
       target: { type: "job", id: input.id },
