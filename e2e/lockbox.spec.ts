@@ -68,9 +68,11 @@ test("an admin connects SMTP with a test before save; a wrong password is refuse
 });
 
 test("every page and action works without the secret ever leaving the server", async ({ page }) => {
+  // It walks every page, as owner and as member: on a loaded machine that is close to a minute.
+  test.setTimeout(150_000);
   await record(page);
   await signInAsOwner(page);
-  for (const p of ["/", "/connections", connectionUrl, "/integrations", "/integrations/smtp", "/settings/organization", "/settings/encryption", "/settings/api-tokens", "/settings/network", "/settings/audit", "/settings/members", "/health", "/webhooks", "/mappings"]) {
+  for (const p of ["/", "/connections", connectionUrl, "/integrations", "/integrations/smtp", "/settings/organization", "/settings/encryption", "/settings/api-tokens", "/settings/network", "/settings/jobs", "/settings/audit", "/settings/members", "/health", "/webhooks", "/mappings"]) {
     await page.goto(p);
     await expect(page.getByTestId("user-menu")).toBeVisible();
   }
