@@ -8,6 +8,7 @@ export const permissions = {
   "connections.manage": "admin",
   "audit.read": "admin",
   "tokens.manage": "admin",
+  "alerts.manage": "admin",
   "org.update": "owner",
   "members.manage": "owner",
   "keys.manage": "owner",
