@@ -5,7 +5,7 @@
 import http from "node:http";
 import type { Page } from "@playwright/test";
 import { startSmtpSink, type ReceivedMail } from "./peers/smtp-sink";
-import { Shell, expect, signInAsOwner, test } from "./fixtures";
+import { Shell, clickUntilVisible, expect, signInAsOwner, test } from "./fixtures";
 
 const API_KEY = "alerts-key-0123456789";
 let sink: Awaited<ReturnType<typeof startSmtpSink>>;
@@ -149,4 +149,14 @@ test("a connection that starts failing sends one alert email per status change, 
   await expect(changes.first()).toContainText("Billing API");
   await expect(changes.first().getByRole("link", { name: "Billing API" })).toHaveAttribute("href", connectionPath);
   await page.screenshot({ path: "test-results/health-alerts-home.png", fullPage: true });
+
+  // Clean up for the specs that follow (the peers stop with this file): the channel is deleted and
+  // the watched connection disabled, so no later check or alert reaches for them.
+  await page.goto("/settings/alerts");
+  await clickUntilVisible(channels.getByRole("button", { name: "Delete" }), page.getByRole("alertdialog"));
+  await page.getByRole("alertdialog").getByRole("button", { name: "Delete" }).click();
+  await expect(channels).toContainText("No alert channels");
+  await page.goto(connectionPath);
+  await page.getByRole("button", { name: "Disable" }).click();
+  await expect(page.getByTestId("connection-status")).toHaveText("Disabled");
 });
