@@ -89,7 +89,7 @@ export function AlertChannelsTable({ orgId, channels, canManage }: { orgId: stri
                   {c.connectionEnabled ? "" : " — connection disabled, alerts through it fail"}
                 </div>
               </TableCell>
-              <TableCell className="align-top">
+              <TableCell className="max-w-md align-top whitespace-normal">
                 <span className="break-all">{c.kind === "webhook" ? "the connection's endpoint URL" : c.target}</span>
                 {results[c.id] ? (
                   <p role="status" data-testid="test-alert-result" className={`mt-1 text-sm ${results[c.id]!.ok ? "text-success" : "text-destructive"}`}>

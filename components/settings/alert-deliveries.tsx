@@ -41,7 +41,7 @@ export function AlertDeliveries({ rows }: { rows: Row[] }) {
                   <HealthBadge health={r.from} /> → <HealthBadge health={r.to} />
                 </span>
               </TableCell>
-              <TableCell className="max-w-md align-top">
+              <TableCell className="max-w-md align-top whitespace-normal">
                 {r.alertedAt ? (
                   <Badge variant="success">Delivered {utc(r.alertedAt).slice(11)}</Badge>
                 ) : (
