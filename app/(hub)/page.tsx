@@ -1,9 +1,11 @@
 import Link from "next/link";
 import { PageHeader } from "@/components/page-header";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
+import { HealthSummary } from "@/components/home/health-summary";
+import { RecentStatusChanges } from "@/components/home/recent-status-changes";
 import { countMembers } from "@/db/queries/memberships";
-import { countConnectionsByStatus } from "@/db/queries/integrations";
 import { listAuditLog } from "@/db/queries/audit";
+import { getHealthState } from "@/lib/health/state";
 import { requireOrgContext } from "@/lib/auth/context";
 import { can, roleLabels } from "@/lib/auth/roles";
 
@@ -11,9 +13,9 @@ export const metadata = { title: "Home" };
 
 export default async function HomePage() {
   const ctx = await requireOrgContext();
-  const [members, byStatus, recent] = await Promise.all([
+  const [members, health, recent] = await Promise.all([
     countMembers(ctx.org.id),
-    countConnectionsByStatus(ctx.org.id),
+    getHealthState(ctx.org.id),
     can(ctx.role, "audit.read") ? listAuditLog(ctx.org.id, { page: 1, perPage: 5, sort: { id: "at", desc: true } }) : null,
   ]);
   return (
@@ -31,25 +33,7 @@ export default async function HomePage() {
             </Link>
           </CardContent>
         </Card>
-        <Card>
-          <CardHeader>
-            <CardDescription>Connections</CardDescription>
-            <CardTitle className="text-3xl" data-testid="connection-count">{byStatus.reduce((n, r) => n + r.n, 0)}</CardTitle>
-          </CardHeader>
-          <CardContent className="text-sm text-muted-foreground">
-            {byStatus.length === 0 ? (
-              "No services are connected yet."
-            ) : (
-              <ul>
-                {byStatus.map((r) => (
-                  <li key={`${r.status}-${r.enabled}`}>
-                    {r.n} {r.enabled ? r.status.replace("_", " ") : "disabled"}
-                  </li>
-                ))}
-              </ul>
-            )}
-          </CardContent>
-        </Card>
+        <HealthSummary byHealth={health.byHealth} byLifecycle={health.byLifecycle} total={health.total} />
         <Card>
           <CardHeader>
             <CardDescription>Organizations you belong to</CardDescription>
@@ -57,6 +41,9 @@ export default async function HomePage() {
           </CardHeader>
           <CardContent className="text-sm text-muted-foreground">Switch with the menu at the top.</CardContent>
         </Card>
+      </div>
+      <div className="mt-6">
+        <RecentStatusChanges changes={health.recentChanges} />
       </div>
       {recent ? (
         <Card className="mt-6">

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { bigserial, boolean, check, index, integer, pgTable, real, text, timestamp } from "drizzle-orm/pg-core";
+import { bigserial, boolean, check, index, integer, jsonb, pgTable, real, text, timestamp } from "drizzle-orm/pg-core";
 import { integrations } from "./integrations";
 import { organizations } from "./tenancy";
 
@@ -88,6 +88,8 @@ export const healthStatusChanges = pgTable(
     at: timestamp({ withTimezone: true }).notNull().defaultNow(),
     alertedAt: timestamp({ withTimezone: true }),
     alertError: text(),
+    /** Alert channel id → when it got this alert: a retried delivery skips the channels already served. */
+    alertDeliveries: jsonb().$type<Record<string, string>>().notNull().default({}),
   },
   (t) => [index().on(t.orgId, t.at.desc()), index().on(t.integrationId, t.at.desc())],
 );

@@ -9,6 +9,7 @@ export const permissions = {
   "audit.read": "admin",
   "tokens.manage": "admin",
   "jobs.manage": "admin",
+  "alerts.manage": "admin",
   "org.update": "owner",
   "members.manage": "owner",
   "keys.manage": "owner",

@@ -1,0 +1,1 @@
+ALTER TABLE "health_status_changes" ADD COLUMN "alert_deliveries" jsonb DEFAULT '{}'::jsonb NOT NULL;
