@@ -26,6 +26,8 @@ import { loadConnectionSettings } from "@/lib/settings";
 import { parseConnectionValues } from "./values";
 import { getAccessToken, revokeTokensBestEffort } from "@/lib/connect/oauth";
 import { allowlistEntriesFor } from "@/db/queries/network";
+import { resetBreaker } from "@/lib/http/breaker";
+import { runAsProbe } from "@/lib/http/probe";
 
 export type Actor = { id: string | null; email: string; isPlatformAdmin: boolean };
 export type OrgRef = { id: string; name: string };
@@ -293,8 +295,10 @@ export async function testConnection(input: { org: OrgRef; actor: Actor | null; 
   const row = await mustFind(input.org.id, input.id);
   const provider = requireProvider(row.providerKey);
   const resolved = await loadConnectionSettings(row.id, input.org.id);
-  const result = await runTest(provider, resolved.settings, { connectionId: row.id, orgId: row.orgId });
-  // The result is a health check like the scheduled ones: same status rules, history and alerts.
+  // A manual test is a health check like the scheduled ones: it probes even when the breaker is
+  // open (a pass resets it), and its result goes through the same status rules, history and alerts.
+  const result = await runAsProbe(row.id, () => runTest(provider, resolved.settings, { connectionId: row.id, orgId: row.orgId }));
+  if (result.ok) resetBreaker(row.id);
   const { recordCheck } = await import("@/lib/health/check");
   await recordCheck({ row, result, trigger: "manual" });
   await getDb().transaction((tx) =>

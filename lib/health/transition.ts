@@ -7,6 +7,7 @@ import { integrations, type HealthStatus } from "@/db/schema";
 import { recordAudit, type AuditActor } from "@/lib/audit";
 import { enqueue } from "@/lib/jobs/boss";
 import { logger } from "@/lib/logger";
+import { notifySettingsChanged } from "@/lib/settings/invalidation";
 import { healthTransitions } from "./metrics";
 import type { HealthVerdict } from "./status";
 
@@ -38,6 +39,9 @@ export async function applyVerdict(tx: Tx, row: ConnectionRow, verdict: HealthVe
     metadata: { provider: row.providerKey, from, to: verdict.status, reason: verdict.reason },
   });
   if (row.orgId && alertWorthy(from, verdict.status) && (await hasAlertChannels(row.orgId, tx))) await enqueue("alert-deliver", { changeId, orgId: row.orgId }, { tx, singletonKey: `change:${changeId}` });
+  // Every process drops what it cached about this connection (settings, the home page's health
+  // snapshot) when this commits: a worker process's verdict reaches the web processes at once.
+  await notifySettingsChanged(tx, { providerKey: row.providerKey, orgId: row.orgId, connectionId: row.id });
   healthTransitions.inc({ to: verdict.status });
   logger.info({ connectionId: row.id, provider: row.providerKey, from, to: verdict.status }, "connection health changed");
   return true;
