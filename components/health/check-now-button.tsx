@@ -8,7 +8,7 @@ import { Button } from "@/components/ui/button";
 import { cn } from "@/lib/utils";
 
 /** Runs the connection's health check now, shows the outcome in a toast and refreshes the page's data. */
-export function CheckNowButton({ orgId, connectionId, name, size = "sm", variant = "outline" }: { orgId: string; connectionId: string; name: string; size?: "sm" | "default"; variant?: "outline" | "ghost" }) {
+export function CheckNowButton({ orgId, connectionId, name, size = "sm", variant = "outline" }: { orgId: string; connectionId: string; name: string; size?: "sm" | "default" | "icon"; variant?: "outline" | "ghost" }) {
   const router = useRouter();
   const [pending, start] = useTransition();
   return (
@@ -17,6 +17,7 @@ export function CheckNowButton({ orgId, connectionId, name, size = "sm", variant
       size={size}
       disabled={pending}
       aria-label={`Check now: ${name}`}
+      title={size === "icon" ? "Check now" : undefined}
       data-testid="check-now"
       onClick={() =>
         start(async () => {
@@ -30,7 +31,7 @@ export function CheckNowButton({ orgId, connectionId, name, size = "sm", variant
       }
     >
       <RefreshCw className={cn(pending && "animate-spin")} aria-hidden="true" />
-      {pending ? "Checking…" : "Check now"}
+      {size === "icon" ? null : pending ? "Checking…" : "Check now"}
     </Button>
   );
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatInterval, formatMs, formatRate, relativeTime } from "./format";
+import { dueLabel, formatInterval, formatMs, formatRate, relativeTime } from "./format";
 
 describe("health formatting", () => {
   const now = new Date("2026-01-01T12:00:00Z");
@@ -8,6 +8,8 @@ describe("health formatting", () => {
     expect(relativeTime(new Date("2026-01-01T11:55:00Z"), now)).toBe("5 min ago");
     expect(relativeTime(new Date("2026-01-01T15:00:00Z"), now)).toBe("in 3 h");
     expect(relativeTime(new Date("2025-12-30T12:00:00Z"), now)).toBe("2 d ago");
+    expect(dueLabel(new Date("2026-01-01T11:00:00Z"), now)).toBe("due now");
+    expect(dueLabel(new Date("2026-01-01T12:10:00Z"), now)).toBe("in 10 min");
   });
   it("latencies, rates and intervals", () => {
     expect(formatMs(null)).toBe("—");

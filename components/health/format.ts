@@ -31,3 +31,8 @@ export function formatInterval(seconds: number): string {
   if (seconds % 60 === 0) return `${seconds / 60} min`;
   return `${seconds} s`;
 }
+
+/** A next-check time: "due now" once it has passed (the worker picks it up within a minute). */
+export function dueLabel(d: Date, now: Date): string {
+  return d.getTime() <= now.getTime() + 45_000 ? "due now" : relativeTime(d, now);
+}

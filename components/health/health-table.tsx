@@ -44,13 +44,15 @@ const columns = [
     header: "Name",
     enableSorting: true,
     cell: (info) => (
-      <Link className="font-medium text-primary hover:underline" href={`/health/${info.row.original.id}`}>
-        {info.getValue()}
-      </Link>
+      <span className="flex flex-col">
+        <Link className="font-medium text-primary hover:underline" href={`/health/${info.row.original.id}`}>
+          {info.getValue()}
+        </Link>
+        <span className="text-xs text-muted-foreground">{info.row.original.scope}</span>
+      </span>
     ),
   }),
-  col.accessor("provider", { id: "provider", header: "Provider", enableSorting: true }),
-  col.accessor("scope", { header: "Scope", cell: (info) => <span className="text-muted-foreground">{info.getValue()}</span> }),
+  col.accessor("provider", { id: "provider", header: "Provider", enableSorting: true, meta: { className: "min-w-36 whitespace-normal" } }),
   col.accessor("status", {
     header: "Status",
     enableSorting: true,
@@ -76,10 +78,10 @@ const columns = [
     },
     meta: { className: "whitespace-nowrap" },
   }),
-  col.accessor("p50", { header: "p50 24 h", enableSorting: true, cell: (info) => formatMs(info.getValue()), meta: { className: "text-right tabular-nums", headerClassName: "text-right" } }),
-  col.accessor("p95", { header: "p95 24 h", enableSorting: true, cell: (info) => formatMs(info.getValue()), meta: { className: "text-right tabular-nums", headerClassName: "text-right" } }),
+  col.accessor("p50", { header: "p50", enableSorting: true, cell: (info) => formatMs(info.getValue()), meta: { className: "text-right tabular-nums", headerClassName: "text-right" } }),
+  col.accessor("p95", { header: "p95", enableSorting: true, cell: (info) => formatMs(info.getValue()), meta: { className: "text-right tabular-nums", headerClassName: "text-right" } }),
   col.accessor("errorRate", {
-    header: "Errors 24 h",
+    header: "Errors",
     enableSorting: true,
     cell: (info) => (
       <span title={`${info.row.original.signals24h} checks and calls in 24 h`} className={info.getValue() ? "text-destructive" : undefined}>
@@ -107,7 +109,7 @@ const columns = [
     header: () => <span className="sr-only">Actions</span>,
     cell: (info) => {
       const r = info.row.original;
-      return r.canCheck && r.enabled ? <CheckNowButton orgId={r.orgId} connectionId={r.id} name={r.name} variant="ghost" /> : null;
+      return r.canCheck && r.enabled ? <CheckNowButton orgId={r.orgId} connectionId={r.id} name={r.name} variant="ghost" size="icon" /> : null;
     },
     meta: { className: "text-right" },
   }),

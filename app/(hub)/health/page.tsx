@@ -4,7 +4,7 @@ import { Activity } from "lucide-react";
 import { EmptyState, PageHeader } from "@/components/page-header";
 import { HealthSummaryCards } from "@/components/health/summary-cards";
 import { HealthTable, type HealthTableRow } from "@/components/health/health-table";
-import { relativeTime, utcLabel } from "@/components/health/format";
+import { dueLabel, relativeTime, utcLabel } from "@/components/health/format";
 import { countHealthByStatus, healthSortable, listConnectionHealth, listHealthProviders, type HealthSort } from "@/db/queries/health-dashboard";
 import { healthStatuses } from "@/db/schema/health";
 import { requireOrgContext } from "@/lib/auth/context";
@@ -51,13 +51,16 @@ export default async function HealthPage({ searchParams }: { searchParams: Promi
     errorRate: r.errorRate24h,
     signals24h: r.checks24h ?? 0,
     breaker: r.breakerState,
-    nextCheck: when(r.nextCheckAt),
+    nextCheck: r.nextCheckAt ? { iso: r.nextCheckAt.toISOString(), label: dueLabel(r.nextCheckAt, now), title: utcLabel(r.nextCheckAt) } : null,
     canCheck,
   }));
 
   return (
     <>
-      <PageHeader title="Health" description={`Scheduled checks, latency, errors and circuit breakers for ${ctx.org.name}'s connections and the platform-wide ones.`} />
+      <PageHeader
+        title="Health"
+        description={`Checks, latency and errors over the last 24 hours, and circuit breakers, for ${ctx.org.name}'s connections and the platform-wide ones.`}
+      />
       {all === 0 ? (
         <EmptyState icon={<Activity className="size-8" />} title="Nothing to watch yet">
           Health appears here once there are connections. Pick a service in{" "}

@@ -4,7 +4,7 @@ import { ArrowLeft, Settings2 } from "lucide-react";
 import { ConnectionStatusBadge, HealthBadge } from "@/components/connections/status-badge";
 import { CheckIntervalForm } from "@/components/health/check-interval-form";
 import { CheckNowButton } from "@/components/health/check-now-button";
-import { formatInterval, formatMs, formatRate, relativeTime, utcLabel } from "@/components/health/format";
+import { dueLabel, formatInterval, formatMs, formatRate, relativeTime, utcLabel } from "@/components/health/format";
 import { HealthChart } from "@/components/health/health-chart";
 import { PageHeader } from "@/components/page-header";
 import { Badge } from "@/components/ui/badge";
@@ -33,12 +33,17 @@ function When({ d, now }: { d: Date | null; now: Date }) {
   );
 }
 
-function Stat({ label, children, hint }: { label: string; children: React.ReactNode; hint?: React.ReactNode }) {
+function Stat({ label, children, hint, detail, testId }: { label: string; children: React.ReactNode; hint?: React.ReactNode; detail?: React.ReactNode; testId?: string }) {
   return (
-    <div className="flex flex-col gap-1 rounded-xl border bg-card p-4 shadow-sm">
+    <div className="flex min-w-0 flex-col gap-1 rounded-xl border bg-card p-4 shadow-sm" data-testid={testId}>
       <span className="text-sm text-muted-foreground">{label}</span>
-      <span className="text-xl font-semibold tabular-nums">{children}</span>
-      {hint ? <span className="min-h-4 truncate text-xs text-muted-foreground">{hint}</span> : null}
+      <span className="truncate text-xl font-semibold tabular-nums">{children}</span>
+      {hint ? <span className="truncate text-sm text-muted-foreground">{hint}</span> : null}
+      {detail ? (
+        <span className="truncate text-xs text-muted-foreground" title={typeof detail === "string" ? detail : undefined}>
+          {detail}
+        </span>
+      ) : null}
     </div>
   );
 }
@@ -94,26 +99,59 @@ export default async function ConnectionHealthPage({ params, searchParams }: { p
       />
 
       <div className="mb-6 grid gap-3 sm:grid-cols-2 xl:grid-cols-4">
-        <Stat label="Last check" hint={h.lastMessage ?? (h.lastCheckAt ? undefined : "Not checked yet")}>
-          {h.lastCheckAt ? (
-            <span className="flex items-center gap-2" data-testid="last-check">
-              <span className={h.lastOk ? "text-success" : "text-destructive"}>{h.lastOk ? "Passed" : "Failed"}</span>
-              <span className="text-base font-normal text-muted-foreground">
+        <Stat
+          label="Last check"
+          hint={
+            h.lastCheckAt ? (
+              <>
                 {formatMs(h.lastLatencyMs)} · <When d={h.lastCheckAt} now={now} />
-              </span>
+              </>
+            ) : (
+              "The worker checks it shortly."
+            )
+          }
+          detail={h.lastMessage}
+        >
+          {h.lastCheckAt ? (
+            <span data-testid="last-check" className={h.lastOk ? "text-success" : "text-destructive"}>
+              {h.lastOk ? "Passed" : "Failed"}
             </span>
           ) : (
-            "—"
+            "Not checked yet"
           )}
         </Stat>
         <Stat label="Latency, 24 h" hint="p50 / p95 of checks and calls">
           {formatMs(h.latencyP50Ms)} <span className="text-muted-foreground">/</span> {formatMs(h.latencyP95Ms)}
         </Stat>
-        <Stat label="Error rate, 24 h" hint={`${h.checks24h ?? 0} checks and calls`}>
+        <Stat label="Error rate, 24 h" hint={(h.checks24h ?? 0) === 1 ? "of 1 check or call" : `of ${h.checks24h ?? 0} checks and calls`}>
           {formatRate(h.errorRate24h)}
         </Stat>
-        <Stat label="Schedule" hint={h.enabled ? <>next check {h.nextCheckAt ? <When d={h.nextCheckAt} now={now} /> : "soon"}</> : "paused: the connection is disabled"}>
-          every {formatInterval(interval)} · breaker <span className={cn(h.breakerState === "open" && "text-destructive", h.breakerState === "half-open" && "text-warning")}>{h.breakerState ?? "closed"}</span>
+        <Stat
+          label="Schedule"
+          testId="schedule"
+          hint={
+            h.enabled ? (
+              <>
+                next check{" "}
+                {h.nextCheckAt ? (
+                  <time dateTime={h.nextCheckAt.toISOString()} title={utcLabel(h.nextCheckAt)}>
+                    {dueLabel(h.nextCheckAt, now)}
+                  </time>
+                ) : (
+                  "due now"
+                )}
+              </>
+            ) : (
+              "paused: the connection is disabled"
+            )
+          }
+          detail={
+            <>
+              circuit breaker <span className={cn(h.breakerState === "open" && "text-destructive", h.breakerState === "half-open" && "text-warning")}>{h.breakerState ?? "closed"}</span>
+            </>
+          }
+        >
+          every {formatInterval(interval)}
         </Stat>
       </div>
 
