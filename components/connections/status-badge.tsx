@@ -34,6 +34,12 @@ const healthVariant: Record<string, "success" | "warning" | "destructive" | "sec
   unknown: "outline",
 };
 
+const healthLabel: Record<string, string> = { healthy: "Healthy", degraded: "Degraded", failing: "Failing", disconnected: "Disconnected", unknown: "Unknown" };
+
 export function HealthBadge({ health }: { health: string }) {
-  return <Badge variant={healthVariant[health] ?? "outline"}>{health === "disconnected" ? "Disconnected" : health}</Badge>;
+  return (
+    <Badge variant={healthVariant[health] ?? "outline"} data-testid="health-status">
+      {healthLabel[health] ?? health}
+    </Badge>
+  );
 }

@@ -7,7 +7,7 @@ export type ConnectionRow = typeof integrations.$inferSelect;
 export type SecretRow = typeof integrationSecrets.$inferSelect;
 
 /** Connections an organization can see: its own and the platform-wide ones. */
-const visibleTo = (orgId: string) => or(eq(integrations.orgId, orgId), isNull(integrations.orgId));
+export const visibleTo = (orgId: string) => or(eq(integrations.orgId, orgId), isNull(integrations.orgId));
 
 export async function getVisibleConnection(orgId: string, id: string, db: Executor = getDb()): Promise<ConnectionRow | undefined> {
   const [row] = await db

@@ -35,6 +35,9 @@ export default async function ConnectionPage({ params }: { params: Promise<{ id:
             </Link>
             <ConnectionStatusBadge status={c.status} enabled={c.enabled} />
             <HealthBadge health={c.healthStatus} />
+            <Link className="text-primary hover:underline" href={`/health/${c.id}`} data-testid="health-link">
+              Health history
+            </Link>
             <Badge variant="outline">{c.scope === "platform" ? "Platform-wide" : ctx.org.name}</Badge>
             {c.isDefault ? <Badge variant="secondary">Default</Badge> : null}
           </span>

@@ -1,6 +1,6 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { ConnectionStatusBadge } from "@/components/connections/status-badge";
+import { ConnectionStatusBadge, HealthBadge } from "@/components/connections/status-badge";
 import { PageHeader } from "@/components/page-header";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
@@ -75,7 +75,10 @@ export default async function ProviderPage({ params }: { params: Promise<{ provi
                       </TableCell>
                       <TableCell>{c.orgId ? "Organization" : "Platform-wide"}</TableCell>
                       <TableCell>
-                        <ConnectionStatusBadge status={c.status} enabled={c.enabled} />
+                        <span className="flex items-center gap-1">
+                          <ConnectionStatusBadge status={c.status} enabled={c.enabled} />
+                          {c.healthStatus === "disconnected" && c.status !== "needs_reauth" ? <HealthBadge health="disconnected" /> : null}
+                        </span>
                       </TableCell>
                     </TableRow>
                   ))}
