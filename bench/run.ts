@@ -20,6 +20,7 @@ const benches = {
   "settings-uncached": () => import("./settings-uncached"),
   invalidation: () => import("./invalidation"),
   "dek-rotation": () => import("./dek-rotation"),
+  dashboard: () => import("./dashboard"),
 } as const;
 type Name = keyof typeof benches;
 

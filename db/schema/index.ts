@@ -7,3 +7,4 @@ export * from "./oauth";
 export * from "./network";
 export * from "./catalog";
 export * from "./health";
+export * from "./webhooks";

@@ -6,6 +6,7 @@ import type { ConnectionRow } from "@/db/queries/integrations";
 import { integrations, type HealthStatus } from "@/db/schema";
 import { recordAudit, type AuditActor } from "@/lib/audit";
 import { enqueue } from "@/lib/jobs/boss";
+import { publishEvent } from "@/lib/events/publish";
 import { logger } from "@/lib/logger";
 import { notifySettingsChanged } from "@/lib/settings/invalidation";
 import { healthTransitions } from "./metrics";
@@ -42,6 +43,7 @@ export async function applyVerdict(tx: Tx, row: ConnectionRow, verdict: HealthVe
   // Every process drops what it cached about this connection (settings, the home page's health
   // snapshot) when this commits: a worker process's verdict reaches the web processes at once.
   await notifySettingsChanged(tx, { providerKey: row.providerKey, orgId: row.orgId, connectionId: row.id });
+  await publishEvent(tx, { orgId: row.orgId, type: "connection.health_changed", data: { connectionId: row.id, name: row.name, providerKey: row.providerKey, from, to: verdict.status } });
   healthTransitions.inc({ to: verdict.status });
   logger.info({ connectionId: row.id, provider: row.providerKey, from, to: verdict.status }, "connection health changed");
   return true;
