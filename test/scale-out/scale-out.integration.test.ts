@@ -34,7 +34,9 @@ const HOLD_MS = 20_000;
 /** The killed job's expiry (see the top of the file). */
 const HELD_EXPIRE_S = queueDefs["health-check"].expireInSeconds!;
 /** Its expiry + up to two supervise intervals (2 × 60 s) + its first retry delay (≤ 10 s), with margin. */
-const RERUN_WITHIN_MS = (HELD_EXPIRE_S + 2 * 15 + 10 + 30) * 1000;
+// Expiry, then a supervise pass (every 15 s, but late by a few intervals when the instance that
+// held the pass's claim is the one killed, and slower on a loaded machine: 113 s was once not enough).
+const RERUN_WITHIN_MS = (HELD_EXPIRE_S + 150) * 1000;
 const CRON_QUEUES = ["health-tick", "token-refresh-tick", "maintenance"] as const;
 /** A cron pass claims every 30 s and forwards through a 5 s worker poll: a tick's job exists by then. */
 const CRON_SETTLE_MS = 45_000;
