@@ -6,6 +6,7 @@ import { deliverAlert } from "@/lib/health/alerts";
 import { runHealthCheck } from "@/lib/health/check";
 import { runMaintenance, scheduleDueChecks, scheduleTokenRefreshes } from "@/lib/health/schedule";
 import { runDekRotation } from "@/lib/lockbox/rotation";
+import { deliverOutbound } from "@/lib/webhooks/outbound";
 import type { JobData, QueueName } from "./queues";
 
 export type Handler<Q extends QueueName> = (job: Job<JobData[Q]>) => Promise<unknown>;
@@ -29,4 +30,5 @@ export const handlers: { [Q in QueueName]: Handler<Q> } = {
   "key-rotation": (job) => runDekRotation(job.data.rotationId),
   "alert-deliver": (job) => deliverAlert(job.data.changeId),
   maintenance: () => runMaintenance(),
+  "outbound-delivery": (job) => deliverOutbound(job.data.deliveryId, { expectedAttempt: job.data.attempt }),
 };

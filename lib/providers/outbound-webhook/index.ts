@@ -6,6 +6,7 @@ import { defineProvider, type TestContext, type TestResult } from "@/lib/catalog
 import { egressFetch, isEgressError } from "@/lib/http";
 import { egressOptions } from "@/lib/providers/_shared/egress";
 import { serviceUrl } from "@/lib/providers/_shared/url";
+import { eventTypeFilterProblem } from "@/lib/webhooks/outbound-rules";
 
 const SECRET_PREFIX = "whsec_";
 
@@ -33,6 +34,20 @@ export const outboundWebhookConfigSchema = z.object({
       help: "Patchbay POSTs JSON events here. Use https; a private address works only if an owner allowed it in Settings → Network. Redirects are not followed.",
     }),
   description: z.string().trim().max(500).optional().meta({ label: "Description", placeholder: "Order events for the billing service" }),
+  eventTypes: z
+    .string()
+    .trim()
+    .max(2000)
+    .optional()
+    .superRefine((v, issues) => {
+      const problem = v ? eventTypeFilterProblem(v) : undefined;
+      if (problem) issues.addIssue({ code: "custom", message: problem });
+    })
+    .meta({
+      label: "Event types",
+      placeholder: "connection.*, order.created",
+      help: "Which events this endpoint receives: event types or patterns like connection.*, separated by commas. Leave empty for every event.",
+    }),
 });
 
 export const outboundWebhookCredentialsSchema = z.object({
@@ -56,12 +71,19 @@ export type OutboundWebhookSettings = z.output<typeof outboundWebhookConfigSchem
 
 export type WebhookEvent = { type: string; timestamp: string; data: Record<string, unknown> };
 
-/** The body and Standard Webhooks headers of one signed delivery. */
-export function signWebhookDelivery(secret: string, event: WebhookEvent, opts: { id?: string; at?: Date } = {}): { id: string; body: string; headers: Record<string, string> } {
+/** The sealed field that keeps the signing secret replaced by a rotation, valid until its expires_at. */
+export const PREVIOUS_SECRET_FIELD = "previousSigningSecret";
+
+/**
+ * The body and Standard Webhooks headers of one signed delivery. `alsoSignWith` adds a signature
+ * per extra secret (space-separated in webhook-signature, as the spec allows): during a rotation a
+ * receiver still holding the previous secret keeps verifying.
+ */
+export function signWebhookDelivery(secret: string, event: WebhookEvent, opts: { id?: string; at?: Date; alsoSignWith?: readonly string[] } = {}): { id: string; body: string; headers: Record<string, string> } {
   const id = opts.id ?? `msg_${randomUUID().replace(/-/g, "")}`;
   const at = opts.at ?? new Date();
   const body = JSON.stringify(event);
-  const signature = new Webhook(secret).sign(id, at, body);
+  const signature = [secret, ...(opts.alsoSignWith ?? [])].map((s) => new Webhook(s).sign(id, at, body)).join(" ");
   return {
     id,
     body,

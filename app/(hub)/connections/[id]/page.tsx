@@ -8,6 +8,8 @@ import { PriorityForm } from "@/components/connections/priority-form";
 import { ConnectionForm } from "@/components/connections/connection-form";
 import { ConnectionStatusBadge, HealthBadge } from "@/components/connections/status-badge";
 import { PageHeader } from "@/components/page-header";
+import { OutboundDeliveriesSection } from "@/components/webhooks/outbound-deliveries-section";
+import type { SearchParams } from "nuqs/server";
 import { Badge } from "@/components/ui/badge";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
@@ -18,7 +20,7 @@ export const metadata = { title: "Connection" };
 
 const sourceLabel = { organization: "this organization", platform: "platform-wide connection", default: "default", unset: "not set" } as const;
 
-export default async function ConnectionPage({ params }: { params: Promise<{ id: string }> }) {
+export default async function ConnectionPage({ params, searchParams }: { params: Promise<{ id: string }>; searchParams: Promise<SearchParams> }) {
   const ctx = await requireOrgContext();
   const { id } = await params;
   const view = id.length <= 100 ? await connectionView(ctx.org.id, id, ctx.role, ctx.user.isPlatformAdmin) : null;
@@ -130,6 +132,7 @@ export default async function ConnectionPage({ params }: { params: Promise<{ id:
           </CardContent>
         </Card>
       </div>
+      {view.provider.key === "outbound-webhook" ? <OutboundDeliveriesSection orgId={ctx.org.id} connectionId={c.id} canManage={view.canEdit} orgOwned={c.scope === "organization"} searchParams={searchParams} /> : null}
     </>
   );
 }

@@ -1,0 +1,75 @@
+"use client";
+import { useTransition } from "react";
+import { useRouter } from "next/navigation";
+import { toast } from "sonner";
+import {
+  AlertDialog,
+  AlertDialogAction,
+  AlertDialogCancel,
+  AlertDialogContent,
+  AlertDialogDescription,
+  AlertDialogFooter,
+  AlertDialogHeader,
+  AlertDialogTitle,
+  AlertDialogTrigger,
+} from "@/components/ui/alert-dialog";
+import { Button } from "@/components/ui/button";
+import { rotateSigningSecretAction, sendTestEventAction } from "@/lib/actions/outbound-webhooks";
+
+const utc = (iso: string) => `${iso.slice(0, 16).replace("T", " ")} UTC`;
+
+export function OutboundEndpointActions({ orgId, connectionId, canSendEvents }: { orgId: string; connectionId: string; canSendEvents: boolean }) {
+  const router = useRouter();
+  const [pending, start] = useTransition();
+  const ref = { orgId, connectionId };
+  return (
+    <div className="flex flex-wrap gap-2">
+      {canSendEvents ? (
+        <Button
+          variant="outline"
+          disabled={pending}
+          onClick={() =>
+            start(async () => {
+              const r = await sendTestEventAction(ref);
+              if (r?.serverError) toast.error(r.serverError);
+              else if (r?.data) toast.success(`Test event ${r.data.messageId} queued.`);
+              router.refresh();
+            })
+          }
+        >
+          Send test event
+        </Button>
+      ) : null}
+      <AlertDialog>
+        <AlertDialogTrigger asChild>
+          <Button variant="outline" disabled={pending}>
+            Rotate signing secret
+          </Button>
+        </AlertDialogTrigger>
+        <AlertDialogContent>
+          <AlertDialogHeader>
+            <AlertDialogTitle>Rotate the signing secret?</AlertDialogTitle>
+            <AlertDialogDescription>
+              Patchbay generates a new secret. For the next 24 hours every delivery carries two signatures, one per secret, so the receiver keeps verifying while you give it the new secret (reveal it in Settings). After 24 hours only the new secret signs.
+            </AlertDialogDescription>
+          </AlertDialogHeader>
+          <AlertDialogFooter>
+            <AlertDialogCancel>Cancel</AlertDialogCancel>
+            <AlertDialogAction
+              onClick={() =>
+                start(async () => {
+                  const r = await rotateSigningSecretAction(ref);
+                  if (r?.serverError) toast.error(r.serverError);
+                  else if (r?.data) toast.success(`New signing secret active. The old one stays valid until ${utc(r.data.previousValidUntil)}.`);
+                  router.refresh();
+                })
+              }
+            >
+              Rotate
+            </AlertDialogAction>
+          </AlertDialogFooter>
+        </AlertDialogContent>
+      </AlertDialog>
+    </div>
+  );
+}
