@@ -7,6 +7,7 @@ import { integrations, integrationSecrets } from "@/db/schema";
 import { ACCESS_TOKEN_FIELD } from "@/lib/connect/oauth";
 import { enqueue } from "@/lib/jobs/boss";
 import { logger } from "@/lib/logger";
+import { resumeStalledDeliveries } from "@/lib/webhooks/outbound";
 
 /** Checks queued per tick at most; the rest stay due and go next tick. */
 export const CHECKS_PER_TICK = 500;
@@ -50,4 +51,6 @@ export async function runMaintenance(): Promise<void> {
   const cutoff = new Date(Date.now() - RETENTION_DAYS * 86_400_000);
   for (let i = 0; i < 20; i++) if ((await pruneSignals(cutoff, 5_000)) < 5_000) break;
   await pruneWorkerHeartbeats();
+  // Outbound deliveries whose job was lost (a worker killed mid-attempt) go back on the queue.
+  await resumeStalledDeliveries();
 }

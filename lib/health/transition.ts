@@ -8,6 +8,7 @@ import { recordAudit, type AuditActor } from "@/lib/audit";
 import { enqueue } from "@/lib/jobs/boss";
 import { publishEvent } from "@/lib/events/publish";
 import { logger } from "@/lib/logger";
+import { emitEvent } from "@/lib/runtime/events";
 import { notifySettingsChanged } from "@/lib/settings/invalidation";
 import { healthTransitions } from "./metrics";
 import type { HealthVerdict } from "./status";
@@ -44,6 +45,8 @@ export async function applyVerdict(tx: Tx, row: ConnectionRow, verdict: HealthVe
   // snapshot) when this commits: a worker process's verdict reaches the web processes at once.
   await notifySettingsChanged(tx, { providerKey: row.providerKey, orgId: row.orgId, connectionId: row.id });
   await publishEvent(tx, { orgId: row.orgId, type: "connection.health_changed", data: { connectionId: row.id, name: row.name, providerKey: row.providerKey, from, to: verdict.status } });
+  // Outbound webhook endpoints that subscribe to it get the change too (same transaction).
+  if (row.orgId) await emitEvent(row.orgId, "connection.health_changed", { connectionId: row.id, name: row.name, providerKey: row.providerKey, from, to: verdict.status, reason: verdict.reason }, { tx });
   healthTransitions.inc({ to: verdict.status });
   logger.info({ connectionId: row.id, provider: row.providerKey, from, to: verdict.status }, "connection health changed");
   return true;
