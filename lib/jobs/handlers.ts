@@ -6,6 +6,7 @@ import { deliverAlert } from "@/lib/health/alerts";
 import { runHealthCheck } from "@/lib/health/check";
 import { runMaintenance, scheduleDueChecks, scheduleTokenRefreshes } from "@/lib/health/schedule";
 import { runDekRotation } from "@/lib/lockbox/rotation";
+import { processWebhookEvent } from "@/lib/webhooks/process";
 import type { JobData, QueueName } from "./queues";
 
 export type Handler<Q extends QueueName> = (job: Job<JobData[Q]>) => Promise<unknown>;
@@ -29,4 +30,5 @@ export const handlers: { [Q in QueueName]: Handler<Q> } = {
   "key-rotation": (job) => runDekRotation(job.data.rotationId),
   "alert-deliver": (job) => deliverAlert(job.data.changeId),
   maintenance: () => runMaintenance(),
+  "webhook-process": (job) => processWebhookEvent(job.data.eventId, { retryCount: job.retryCount }),
 };

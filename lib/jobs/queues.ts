@@ -12,6 +12,7 @@ export type JobData = {
   "key-rotation": { rotationId: string; orgId: string | null };
   "alert-deliver": { changeId: number; orgId: string | null };
   maintenance: Record<string, never>;
+  "webhook-process": { eventId: string; orgId: string | null };
 };
 export type QueueName = keyof JobData;
 
@@ -31,6 +32,7 @@ export const queueDefs: Record<QueueName, QueueDef> = {
   "token-refresh": { description: "Refresh one connection's OAuth access token ahead of its expiry.", policy: "stately", retryLimit: 3, retryDelay: 10, retryBackoff: true, retryDelayMax: 300, expireInSeconds: 120, ...withDeadLetter },
   "key-rotation": { description: "Re-encrypt a scope's secrets with its new data key, in resumable batches.", policy: "stately", retryLimit: 10, retryDelay: 15, retryBackoff: true, retryDelayMax: 600, expireInSeconds: 3600, heartbeatSeconds: 30, ...withDeadLetter },
   "alert-deliver": { description: "Send one health alert (email, Slack or outbound webhook).", policy: "standard", retryLimit: 5, retryDelay: 15, retryBackoff: true, retryDelayMax: 900, expireInSeconds: 120, ...withDeadLetter },
+  "webhook-process": { description: "Process one inbound webhook event: update connection state, relay, feed syncs.", policy: "standard", retryLimit: 5, retryDelay: 5, retryBackoff: true, retryDelayMax: 600, expireInSeconds: 120, ...withDeadLetter },
   maintenance: { description: "Every minute: resume orphaned key rotations, prune old health rows and stale worker records.", policy: "singleton", retryLimit: 0, expireInSeconds: 300, cron: "* * * * *" },
 };
 
