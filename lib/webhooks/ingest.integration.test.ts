@@ -11,6 +11,7 @@ import { completeSetup } from "@/lib/organizations/setup";
 import { flipped, githubDelivery, pagerdutyDelivery, reserialized, slackDelivery, standardDelivery, stripeDelivery, twilioDelivery, type Signed } from "./testing/signers";
 import { providerWebhookHandlers } from "./handlers";
 import { processWebhookEvent } from "./process";
+import { replayEvents, replayFiltered, sendTestWebhook } from "./admin";
 
 const BASE = "http://hub.test";
 const post = (id: string, d: { headers: Record<string, string>; body: string | Uint8Array }) =>
@@ -223,5 +224,31 @@ describe.each(testDbKinds())("inbound webhooks on %s", (kind) => {
     } finally {
       delete providerWebhookHandlers.stripe;
     }
+  });
+
+  it("replay resets a processed event and queues it once, also for two concurrent replays; a filtered replay counts what it queued", async () => {
+    const d = await stripeDelivery(secrets.stripe, payload("replay"));
+    expect(await status(ids.stripe!, d)).toBe(202);
+    const [event] = await handle.db.select().from(webhookEvents).where(eq(webhookEvents.deliveryId, "evt_replay"));
+    await processWebhookEvent(event!.id, { retryCount: 0 });
+    const who = { id: actor.id, email: actor.email };
+    const [a, b] = await Promise.all([replayEvents({ orgId: org.id, actor: who, ids: [event!.id], ip: null }), replayEvents({ orgId: org.id, actor: who, ids: [event!.id], ip: null })]);
+    expect(a.queued + b.queued).toBe(1);
+    expect(await jobsFor(event!.id)).toBe(2);
+    expect((await handle.db.select().from(webhookEvents).where(eq(webhookEvents.id, event!.id)))[0]).toMatchObject({ status: "received", processedAt: null });
+    await processWebhookEvent(event!.id, { retryCount: 0 });
+    expect((await handle.db.select().from(webhookEvents).where(eq(webhookEvents.id, event!.id)))[0]).toMatchObject({ status: "processed", attempts: 2 });
+    // Another organization cannot replay it.
+    expect((await replayEvents({ orgId: "other-org", actor: who, ids: [event!.id], ip: null })).queued).toBe(0);
+    const filtered = await replayFiltered({ orgId: org.id, actor: who, filters: { connection: ids.stripe!, type: "invoice", status: "processed" }, limit: 10, ip: null });
+    expect(filtered).toMatchObject({ matched: 1, queued: 1, skipped: 0 });
+  });
+
+  it("Send test event signs with the connection's own secret and goes through the same path", async () => {
+    expect(await sendTestWebhook({ orgId: org.id, connectionId: ids.standard!, origin: BASE })).toMatchObject({ status: 202 });
+    expect(await sendTestWebhook({ orgId: org.id, connectionId: ids.twilio!, origin: BASE })).toMatchObject({ status: 202 });
+    expect((await rows(ids.standard!)).some((r) => r.eventType === "patchbay.test")).toBe(true);
+    await expect(sendTestWebhook({ orgId: org.id, connectionId: ids.stripeNoSecret!, origin: BASE })).rejects.toThrow(/Set the Webhook signing secret first/);
+    await expect(sendTestWebhook({ orgId: "other-org", connectionId: ids.stripe!, origin: BASE })).rejects.toThrow(/no such connection/);
   });
 });
