@@ -76,6 +76,32 @@ export type ClientContext = {
 
 type AnyObject = z.ZodObject<z.ZodRawShape>;
 
+/** How inbound webhooks are signed; each scheme has a verifier in lib/webhooks/verify. */
+export const webhookSchemes = ["github", "slack", "stripe", "pagerduty", "standard", "twilio", "hmac"] as const;
+export type WebhookScheme = (typeof webhookSchemes)[number];
+
+/** A generic HMAC scheme's parameters, read from a connection's config. */
+export type GenericHmacConfig = {
+  header: string;
+  algorithm: "sha1" | "sha256" | "sha512";
+  encoding: "hex" | "base64";
+  prefix: string;
+  timestampHeader?: string;
+  /** The header carrying the sender's delivery id (deduplication); else the payload's id, else a body hash. */
+  idHeader?: string;
+};
+
+/** Inbound webhooks (POST /api/webhooks/{connectionId}): how they are verified. */
+export type WebhookSpec<Config, Creds> = {
+  /** The credential field holding the signing secret. No value stored → every delivery is refused (401). */
+  secretField: keyof Creds & string;
+  /**
+   * The scheme: fixed, or chosen by the connection's config (custom providers), with the generic
+   * HMAC scheme's parameters. null: this connection is not set up to receive webhooks.
+   */
+  scheme: WebhookScheme | ((config: Config) => { scheme: WebhookScheme; hmac?: GenericHmacConfig } | null);
+};
+
 export type ProviderDefinition<C extends AnyObject = AnyObject, S extends AnyObject = AnyObject, Client = unknown> = {
   key: string;
   name: string;
@@ -97,6 +123,7 @@ export type ProviderDefinition<C extends AnyObject = AnyObject, S extends AnyObj
    * egressFetch with the connection's auth, allowlist, breaker and log tags. Cheap: no I/O here.
    */
   client?: (settings: z.output<C> & z.output<S>, ctx: ClientContext) => Client;
+  webhook?: WebhookSpec<z.output<C>, z.output<S>>;
 };
 
 export type SettingsOf<P> = P extends ProviderDefinition<infer C, infer S> ? z.output<C> & z.output<S> : never;
@@ -130,6 +157,12 @@ export function defineProvider<const C extends AnyObject, const S extends AnyObj
     const meta = (schema as z.ZodType).meta();
     if (!meta?.label) fail(`credential field "${name}" has no label`);
     if (configFields.includes(name)) fail(`field "${name}" is in both schemas`);
+  }
+  if (def.webhook) {
+    if (typeof def.webhook.scheme === "string" && !webhookSchemes.includes(def.webhook.scheme)) fail(`unknown webhook scheme ${def.webhook.scheme}`);
+    const secret = (def.credentialsSchema.shape as Record<string, z.ZodType>)[def.webhook.secretField];
+    if (!secret?.meta()?.secret) fail(`webhook secret field "${def.webhook.secretField}" must be a secret credential field`);
+    if (def.webhook.scheme === "hmac") fail("the hmac webhook scheme needs its options: make scheme a function of the config");
   }
   return def;
 }

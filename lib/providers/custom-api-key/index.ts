@@ -5,6 +5,7 @@ import { defineProvider, type TestContext, type TestResult } from "@/lib/catalog
 import { egressFetch, type EgressResponse } from "@/lib/http";
 import { egressOptions, excerpt, unreachable } from "@/lib/providers/_shared/egress";
 import { serviceUrl } from "@/lib/providers/_shared/url";
+import { customWebhookConfigFields, customWebhookCredentialFields, customWebhookScheme } from "@/lib/webhooks/custom-fields";
 import { apiClient } from "@/lib/providers/_shared/api-client";
 
 const KEY = "custom-api-key";
@@ -39,6 +40,7 @@ export const customApiKeyConfigSchema = z.object({
     .default("api_key")
     .meta({ label: "Query parameter", help: "Used when the key is sent as a query parameter." }),
   expectedStatus: z.coerce.number().int().min(100).max(599).default(200).meta({ label: "Expected status", help: "The HTTP status a successful test returns." }),
+  ...customWebhookConfigFields,
 });
 
 export const customApiKeyCredentialsSchema = z.object({
@@ -49,6 +51,7 @@ export const customApiKeyCredentialsSchema = z.object({
     .max(4000)
     .regex(/^[^\r\n\0]+$/, "The API key must be a single line.")
     .meta({ label: "API key", secret: true }),
+  ...customWebhookCredentialFields,
 });
 
 export type CustomApiKeySettings = z.output<typeof customApiKeyConfigSchema> & z.output<typeof customApiKeyCredentialsSchema>;
@@ -96,7 +99,8 @@ export const customApiKey = defineProvider({
   docsUrl: "https://swagger.io/docs/specification/v3_0/authentication/api-keys/",
   popular: false,
   authModes: ["api_key"],
-  capabilities: ["api_calls"],
+  capabilities: ["api_calls", "webhooks_in"],
+  webhook: { scheme: customWebhookScheme, secretField: "webhookSecret" },
   configSchema: customApiKeyConfigSchema,
   credentialsSchema: customApiKeyCredentialsSchema,
   test: testCustomApiKey,

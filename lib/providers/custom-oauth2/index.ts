@@ -6,6 +6,7 @@ import { currentAccessToken, rejectedToken } from "@/lib/providers/_shared/acces
 import { egressOptions, excerpt, jsonOrUndefined, obj, str, unreachable } from "@/lib/providers/_shared/egress";
 import { IntegrationUnavailableError } from "@/lib/settings/errors";
 import { scopesSchema, serviceUrl, splitScopes } from "@/lib/providers/_shared/url";
+import { customWebhookConfigFields, customWebhookCredentialFields, customWebhookScheme } from "@/lib/webhooks/custom-fields";
 import { apiClient, bearer } from "@/lib/providers/_shared/api-client";
 
 const KEY = "custom-oauth2";
@@ -38,10 +39,12 @@ export const customOAuth2ConfigSchema = z.object({
     .refine((v) => [...new URLSearchParams(v).keys()].every((k) => k && !reservedParams.has(k)), "Use name=value pairs joined with &, without response_type, client_id, redirect_uri, state, scope or code_challenge.")
     .optional()
     .meta({ label: "Extra authorization parameters", placeholder: "access_type=offline&prompt=consent", help: "Added to the sign-in URL." }),
+  ...customWebhookConfigFields,
 });
 
 export const customOAuth2CredentialsSchema = z.object({
   clientSecret: z.string().trim().max(1000).optional().meta({ label: "Client secret", secret: true, help: "Leave empty for a public client (client authentication: none)." }),
+  ...customWebhookCredentialFields,
 });
 
 export type CustomOAuth2Config = z.output<typeof customOAuth2ConfigSchema>;
@@ -95,7 +98,8 @@ export const customOAuth2 = defineProvider({
   docsUrl: "https://www.rfc-editor.org/rfc/rfc6749#section-4.1",
   popular: false,
   authModes: ["oauth2_code"],
-  capabilities: ["api_calls"],
+  capabilities: ["api_calls", "webhooks_in"],
+  webhook: { scheme: customWebhookScheme, secretField: "webhookSecret" },
   configSchema: customOAuth2ConfigSchema,
   credentialsSchema: customOAuth2CredentialsSchema,
   oauth: {

@@ -173,6 +173,7 @@ export const githubApp = defineProvider({
   popular: true,
   authModes: ["github_app"],
   capabilities: ["api_calls", "webhooks_in"],
+  webhook: { scheme: "github", secretField: "webhookSecret" },
   configSchema: githubAppConfigSchema,
   credentialsSchema: githubAppCredentialsSchema,
   test: testGithubApp,

@@ -101,6 +101,7 @@ export const pagerduty = defineProvider({
   popular: true,
   authModes: ["api_key"],
   capabilities: ["api_calls", "webhooks_in"],
+  webhook: { scheme: "pagerduty", secretField: "webhookSecret" },
   configSchema: pagerdutyConfigSchema,
   credentialsSchema: pagerdutyCredentialsSchema,
   test: testPagerduty,

@@ -160,6 +160,7 @@ export const slack = defineProvider({
   popular: true,
   authModes: ["api_key"],
   capabilities: ["send_message", "webhooks_in"],
+  webhook: { scheme: "slack", secretField: "signingSecret" },
   configSchema: slackConfigSchema,
   credentialsSchema: slackCredentialsSchema,
   test: testSlack,

@@ -109,6 +109,7 @@ export const stripe = defineProvider({
   popular: true,
   authModes: ["api_key"],
   capabilities: ["api_calls", "webhooks_in"],
+  webhook: { scheme: "stripe", secretField: "webhookSecret" },
   configSchema: stripeConfigSchema,
   credentialsSchema: stripeCredentialsSchema,
   test: testStripe,

@@ -82,6 +82,7 @@ export const twilio = defineProvider({
   popular: true,
   authModes: ["basic"],
   capabilities: ["send_message", "webhooks_in"],
+  webhook: { scheme: "twilio", secretField: "authToken" },
   configSchema: twilioConfigSchema,
   credentialsSchema: twilioCredentialsSchema,
   test: testTwilio,

@@ -14,6 +14,11 @@ import { Badge } from "@/components/ui/badge";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { requireOrgContext } from "@/lib/auth/context";
+import { getProvider } from "@/lib/catalog/registry";
+import { appOrigin } from "@/lib/origin";
+import { WebhookEndpointCard } from "@/components/webhooks/webhook-endpoint-card";
+import { webhookSchemeFor } from "@/lib/webhooks/ingest";
+import { webhookUrl } from "@/lib/webhooks/admin";
 import { connectionView } from "@/lib/connections/view";
 
 export const metadata = { title: "Connection" };
@@ -26,6 +31,7 @@ export default async function ConnectionPage({ params, searchParams }: { params:
   const view = id.length <= 100 ? await connectionView(ctx.org.id, id, ctx.role, ctx.user.isPlatformAdmin) : null;
   if (!view) notFound();
   const c = view.connection;
+  const webhook = await webhookCard(view);
   return (
     <>
       <PageHeader
@@ -78,6 +84,11 @@ export default async function ConnectionPage({ params, searchParams }: { params:
           <div className="mt-4">
             <PriorityForm orgId={ctx.org.id} connectionId={c.id} priority={c.priority} />
           </div>
+        </div>
+      ) : null}
+      {webhook ? (
+        <div className="mb-6">
+          <WebhookEndpointCard {...webhook} orgId={ctx.org.id} connectionId={c.id} canEdit={view.canEdit} />
         </div>
       ) : null}
       <div className="grid gap-6 xl:grid-cols-[1fr_380px]">
@@ -135,4 +146,28 @@ export default async function ConnectionPage({ params, searchParams }: { params:
       {view.provider.key === "outbound-webhook" ? <OutboundDeliveriesSection orgId={ctx.org.id} connectionId={c.id} canManage={view.canEdit} orgOwned={c.scope === "organization"} searchParams={searchParams} /> : null}
     </>
   );
+}
+
+const schemeLabels = {
+  github: "GitHub's X-Hub-Signature-256",
+  slack: "Slack's v0 request signature",
+  stripe: "Stripe-Signature",
+  pagerduty: "PagerDuty's X-PagerDuty-Signature",
+  standard: "Standard Webhooks signatures",
+  twilio: "X-Twilio-Signature",
+  hmac: "an HMAC signature",
+} as const;
+
+/** The Webhooks card's data, for providers (and custom connections set up) to receive webhooks; secrets masked. */
+async function webhookCard(view: NonNullable<Awaited<ReturnType<typeof connectionView>>>) {
+  const provider = getProvider(view.provider.key);
+  const config = Object.fromEntries(view.fields.filter((f) => f.group === "config" && f.value !== undefined).map((f) => [f.name, f.value]));
+  const resolved = provider ? webhookSchemeFor(provider, config) : null;
+  if (!resolved) return null;
+  const field = view.fields.find((f) => f.name === resolved.secretField);
+  return {
+    url: webhookUrl(await appOrigin(), view.connection.id),
+    schemeLabel: resolved.scheme === "hmac" && resolved.hmac ? `${resolved.hmac.header} (HMAC-${resolved.hmac.algorithm.toUpperCase()}, ${resolved.hmac.encoding})` : schemeLabels[resolved.scheme],
+    secret: { field: resolved.secretField, label: resolved.secretLabel, stored: field?.stored ?? false, masked: field?.masked },
+  };
 }

@@ -1,0 +1,128 @@
+import "server-only";
+import { and, asc, count, desc, eq, ilike, inArray, sql, type SQL } from "drizzle-orm";
+import { getDb, type Executor } from "@/db/client";
+import { integrations, webhookEvents, type WebhookEventStatus } from "@/db/schema";
+
+export type WebhookEventRow = typeof webhookEvents.$inferSelect;
+export type WebhookEventInsert = typeof webhookEvents.$inferInsert;
+
+/**
+ * The connection a webhook URL names. Not scoped by organization: the URL itself is the address,
+ * and the signature (checked next, with this connection's own secret) is the authentication.
+ */
+export async function getConnectionForWebhook(id: string, db: Executor = getDb()) {
+  const [row] = await db
+    .select({ id: integrations.id, orgId: integrations.orgId, providerKey: integrations.providerKey, name: integrations.name, enabled: integrations.enabled, config: integrations.config })
+    .from(integrations)
+    .where(eq(integrations.id, id))
+    .limit(1);
+  return row;
+}
+
+/** Store an event once per (connection, delivery id): the id of the new row, or null for a duplicate. */
+export async function insertWebhookEvent(row: WebhookEventInsert, tx: Executor): Promise<string | null> {
+  const [inserted] = await tx.insert(webhookEvents).values(row).onConflictDoNothing({ target: [webhookEvents.integrationId, webhookEvents.deliveryId] }).returning({ id: webhookEvents.id });
+  return inserted?.id ?? null;
+}
+
+export async function getWebhookEventById(id: string, db: Executor = getDb()): Promise<WebhookEventRow | undefined> {
+  const [row] = await db.select().from(webhookEvents).where(eq(webhookEvents.id, id)).limit(1);
+  return row;
+}
+
+/** Lock an event for processing (one worker at a time per event). */
+export async function lockWebhookEvent(id: string, tx: Executor): Promise<WebhookEventRow | undefined> {
+  const [row] = await tx.select().from(webhookEvents).where(eq(webhookEvents.id, id)).for("update").limit(1);
+  return row;
+}
+
+export async function updateWebhookEvent(id: string, patch: Partial<WebhookEventInsert>, tx: Executor = getDb()): Promise<void> {
+  await tx.update(webhookEvents).set(patch).where(eq(webhookEvents.id, id));
+}
+
+/** Events an organization may see: its own connections' (a platform-wide connection's events belong to no organization). */
+const visibleEvents = (orgId: string) => eq(webhookEvents.orgId, orgId);
+
+export const webhookEventSortable = ["receivedAt", "latencyMs", "attempts"] as const;
+export type WebhookEventSort = { id: (typeof webhookEventSortable)[number]; desc: boolean };
+export type WebhookEventFilters = { provider?: string | null; connection?: string | null; type?: string | null; status?: string | null };
+
+function filterWhere(orgId: string, f: WebhookEventFilters): SQL {
+  const filters: SQL[] = [visibleEvents(orgId)];
+  if (f.provider) filters.push(eq(webhookEvents.providerKey, f.provider));
+  if (f.connection) filters.push(eq(webhookEvents.integrationId, f.connection));
+  if (f.type) filters.push(ilike(webhookEvents.eventType, `%${f.type.replace(/[\\%_]/g, (c) => `\\${c}`)}%`));
+  if (f.status) filters.push(eq(webhookEvents.status, f.status as WebhookEventStatus));
+  return and(...filters)!;
+}
+
+export async function listWebhookEvents(orgId: string, opts: { page: number; perPage: number; sort: WebhookEventSort } & WebhookEventFilters, db: Executor = getDb()) {
+  const where = filterWhere(orgId, opts);
+  const column = { receivedAt: webhookEvents.receivedAt, latencyMs: webhookEvents.latencyMs, attempts: webhookEvents.attempts }[opts.sort.id];
+  const order = opts.sort.desc ? sql`${column} desc nulls last` : asc(column);
+  const [rows, [total]] = await Promise.all([
+    db
+      .select({
+        id: webhookEvents.id,
+        integrationId: webhookEvents.integrationId,
+        connectionName: integrations.name,
+        providerKey: webhookEvents.providerKey,
+        deliveryId: webhookEvents.deliveryId,
+        eventType: webhookEvents.eventType,
+        status: webhookEvents.status,
+        attempts: webhookEvents.attempts,
+        lastError: webhookEvents.lastError,
+        receivedAt: webhookEvents.receivedAt,
+        processedAt: webhookEvents.processedAt,
+        latencyMs: webhookEvents.latencyMs,
+      })
+      .from(webhookEvents)
+      .innerJoin(integrations, eq(integrations.id, webhookEvents.integrationId))
+      .where(where)
+      .orderBy(order, desc(webhookEvents.id))
+      .limit(opts.perPage)
+      .offset((opts.page - 1) * opts.perPage),
+    db.select({ n: count() }).from(webhookEvents).where(where),
+  ]);
+  return { rows, total: total?.n ?? 0 };
+}
+
+/** One event of an organization, with its connection's name. */
+export async function getWebhookEvent(orgId: string, id: string, db: Executor = getDb()) {
+  const [row] = await db
+    .select({ event: webhookEvents, connectionName: integrations.name })
+    .from(webhookEvents)
+    .innerJoin(integrations, eq(integrations.id, webhookEvents.integrationId))
+    .where(and(visibleEvents(orgId), eq(webhookEvents.id, id)))
+    .limit(1);
+  return row;
+}
+
+/** The ids (newest first, at most `limit`) of the events matching the table's filters. */
+export async function listWebhookEventIds(orgId: string, f: WebhookEventFilters, limit: number, db: Executor = getDb()): Promise<string[]> {
+  const rows = await db.select({ id: webhookEvents.id }).from(webhookEvents).where(filterWhere(orgId, f)).orderBy(desc(webhookEvents.receivedAt)).limit(limit);
+  return rows.map((r) => r.id);
+}
+
+/**
+ * Reset events for a replay. Only events at rest (processed, failed, dead) are reset: one already
+ * waiting or running is left alone, so two replays at once enqueue one job.
+ */
+export async function resetForReplay(orgId: string, ids: string[], tx: Executor): Promise<{ id: string; orgId: string | null }[]> {
+  if (ids.length === 0) return [];
+  return tx
+    .update(webhookEvents)
+    .set({ status: "received", lastError: null, processedAt: null, latencyMs: null })
+    .where(and(visibleEvents(orgId), inArray(webhookEvents.id, ids), inArray(webhookEvents.status, ["processed", "failed", "dead"])))
+    .returning({ id: webhookEvents.id, orgId: webhookEvents.orgId });
+}
+
+/** Providers and connections that have events in this organization, for the table's filters. */
+export async function listWebhookFilterOptions(orgId: string, db: Executor = getDb()) {
+  const rows = await db
+    .selectDistinct({ providerKey: webhookEvents.providerKey, integrationId: webhookEvents.integrationId, name: integrations.name })
+    .from(webhookEvents)
+    .innerJoin(integrations, eq(integrations.id, webhookEvents.integrationId))
+    .where(visibleEvents(orgId));
+  return rows;
+}
