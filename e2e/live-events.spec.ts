@@ -86,9 +86,15 @@ test("the Health page follows a status change made in another tab without reload
 test("streams are released when pages go away (no more than the per-user limit ever piles up)", async ({ page }) => {
   await signInAsOwner(page);
   // The server allows 10 open streams per user: if leaving a page leaked its stream, the
-  // eleventh visit would be refused and never show "Live".
-  for (let i = 0; i < 11; i++) {
-    await page.goto(i % 2 ? "/" : "/health");
+  // eleventh live page would be refused and never show "Live". In-app navigation unmounts the
+  // indicator (the browser closes its EventSource) just as closing a tab does.
+  const nav = page.getByRole("navigation", { name: "Main" });
+  await page.goto("/health");
+  await expect(page.getByTestId("live-indicator")).toHaveAttribute("data-state", "connected");
+  for (let i = 1; i <= 11; i++) {
+    const to = i % 2 ? { link: "Home", url: /\/$/ } : { link: "Health", url: /\/health$/ };
+    await nav.getByRole("link", { name: to.link, exact: true }).click();
+    await expect(page).toHaveURL(to.url);
     await expect(page.getByTestId("live-indicator")).toHaveAttribute("data-state", "connected");
   }
   await page.screenshot({ path: "test-results/live-home.png", fullPage: true });
