@@ -2,6 +2,7 @@ import Link from "next/link";
 import { PageHeader } from "@/components/page-header";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { HealthSummary } from "@/components/home/health-summary";
+import { LiveRefresh } from "@/components/live/live-refresh";
 import { RecentStatusChanges } from "@/components/home/recent-status-changes";
 import { countMembers } from "@/db/queries/memberships";
 import { listAuditLog } from "@/db/queries/audit";
@@ -20,7 +21,11 @@ export default async function HomePage() {
   ]);
   return (
     <>
-      <PageHeader title={ctx.org.name} description={`You are ${roleLabels[ctx.role].toLowerCase()} of this organization.`} />
+      <PageHeader
+        title={ctx.org.name}
+        description={`You are ${roleLabels[ctx.role].toLowerCase()} of this organization.`}
+        actions={<LiveRefresh orgId={ctx.org.id} types={["connection.health_changed", "connection.changed"]} />}
+      />
       <div className="grid gap-4 md:grid-cols-3">
         <Card>
           <CardHeader>

@@ -1,8 +1,8 @@
 import "server-only";
 import { EventEmitter } from "node:events";
-import pg from "pg";
 import { sql } from "drizzle-orm";
-import { dbHandle, type Executor } from "@/db/client";
+import type { Executor } from "@/db/client";
+import { listenChannel } from "@/lib/events/listen";
 import { logger } from "@/lib/logger";
 
 export const SETTINGS_CHANNEL = "patchbay_settings";
@@ -55,63 +55,9 @@ function startListener(): void {
   const s = state();
   if (s.started) return;
   s.started = true;
-  const handle = dbHandle();
-  if (handle.kind === "pglite") {
-    let unlisten: (() => Promise<void>) | undefined;
-    handle.pglite
-      .listen(SETTINGS_CHANNEL, dispatch)
-      .then((u) => {
-        unlisten = u;
-        // Anything cached before the listener was live may have missed a change.
-        s.events.emit("change", "reset");
-      })
-      .catch((err) => logger.error({ err }, "settings listener failed on the embedded database"));
-    s.stop = async () => unlisten?.();
-    return;
-  }
-  // A dedicated connection, not a pooled one: LISTEN belongs to a session.
-  let client: pg.Client | undefined;
-  let stopped = false;
-  let attempt = 0;
-  const connect = async (): Promise<void> => {
-    if (stopped) return;
-    const c = new pg.Client({ connectionString: handle.url });
-    client = c;
-    const retry = () => {
-      if (stopped || client !== c) return;
-      client = undefined;
-      // Missed notifications are possible while disconnected: drop everything cached.
-      s.events.emit("change", "reset");
-      const delay = Math.min(30_000, 250 * 2 ** attempt++);
-      setTimeout(() => void connect(), delay).unref();
-    };
-    c.on("error", (err) => {
-      logger.warn({ err: err.message }, "settings listener connection lost; reconnecting");
-      c.end().catch(() => {});
-      retry();
-    });
-    c.on("end", retry);
-    c.on("notification", (msg) => {
-      if (msg.channel === SETTINGS_CHANNEL) dispatch(msg.payload);
-    });
-    try {
-      await c.connect();
-      await c.query(`LISTEN ${SETTINGS_CHANNEL}`);
-      // Changes committed before LISTEN took effect were not delivered: drop what was cached.
-      s.events.emit("change", "reset");
-      attempt = 0;
-    } catch (err) {
-      if (stopped) return;
-      logger.warn({ err: (err as Error).message }, "settings listener could not connect; retrying");
-      c.end().catch(() => {});
-      retry();
-    }
-  };
-  void connect();
-  s.stop = async () => {
-    stopped = true;
-    await client?.end().catch(() => {});
-  };
+  // Whenever changes may have been missed (listener just live, connection lost): drop everything cached.
+  const listener = listenChannel(SETTINGS_CHANNEL, { name: "settings", onNotification: dispatch, onReset: () => s.events.emit("change", "reset") });
+  s.stop = () => listener.stop();
 }
 
 /** Tests: stop listening (before closing the database). */

@@ -4,6 +4,7 @@ import { Activity } from "lucide-react";
 import { EmptyState, PageHeader } from "@/components/page-header";
 import { HealthSummaryCards } from "@/components/health/summary-cards";
 import { HealthTable, type HealthTableRow } from "@/components/health/health-table";
+import { LiveRefresh } from "@/components/live/live-refresh";
 import { dueLabel, relativeTime, utcLabel } from "@/components/health/format";
 import { countHealthByStatus, healthSortable, listConnectionHealth, listHealthProviders, type HealthSort } from "@/db/queries/health-dashboard";
 import { healthStatuses } from "@/db/schema/health";
@@ -60,6 +61,7 @@ export default async function HealthPage({ searchParams }: { searchParams: Promi
       <PageHeader
         title="Health"
         description={`Checks, latency and errors over the last 24 hours, and circuit breakers, for ${ctx.org.name}'s connections and the platform-wide ones.`}
+        actions={<LiveRefresh orgId={ctx.org.id} types={["connection.health_changed", "connection.changed"]} />}
       />
       {all === 0 ? (
         <EmptyState icon={<Activity className="size-8" />} title="Nothing to watch yet">

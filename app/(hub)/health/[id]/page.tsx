@@ -6,6 +6,7 @@ import { CheckIntervalForm } from "@/components/health/check-interval-form";
 import { CheckNowButton } from "@/components/health/check-now-button";
 import { dueLabel, formatInterval, formatMs, formatRate, relativeTime, utcLabel } from "@/components/health/format";
 import { HealthChart } from "@/components/health/health-chart";
+import { LiveRefresh } from "@/components/live/live-refresh";
 import { PageHeader } from "@/components/page-header";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
@@ -88,6 +89,7 @@ export default async function ConnectionHealthPage({ params, searchParams }: { p
         }
         actions={
           <>
+            <LiveRefresh orgId={ctx.org.id} types={["connection.health_changed", "connection.changed"]} />
             {canCheck && h.enabled ? <CheckNowButton orgId={ctx.org.id} connectionId={h.id} name={h.name} size="default" /> : null}
             <Button variant="outline" asChild>
               <Link href={`/connections/${h.id}`}>
