@@ -1,6 +1,7 @@
 import type { SearchParams } from "nuqs/server";
 import { Webhook } from "lucide-react";
 import { EmptyState, PageHeader } from "@/components/page-header";
+import { LiveRefresh } from "@/components/live/live-refresh";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { InboundEventsTable } from "@/components/webhooks/inbound-events-table";
 import { RefreshWhileBusy, ReplayFilteredButton } from "@/components/webhooks/replay-buttons";
@@ -30,7 +31,11 @@ export default async function WebhooksPage({ searchParams }: { searchParams: Pro
   const busy = rows.filter((r) => r.status === "received" || r.status === "processing").length;
   return (
     <>
-      <PageHeader title="Webhooks" description="Verified inbound events from providers: each is stored before the sender gets its 2xx, then processed by a background job." />
+      <PageHeader
+        title="Webhooks"
+        description="Verified inbound events from providers: each is stored before the sender gets its 2xx, then processed by a background job."
+        actions={<LiveRefresh orgId={ctx.org.id} types={["webhook.received", "webhook.processed", "delivery.updated"]} />}
+      />
       {options.length === 0 ? (
         <EmptyState icon={<Webhook className="size-8" />} title="No webhook events yet">
           Point a provider at a connection&apos;s webhook URL (shown on the connection&apos;s page, with a “Send test event” button) and its events appear here.
