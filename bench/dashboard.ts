@@ -46,27 +46,27 @@ async function seed(db: Awaited<ReturnType<typeof openBenchDb>>): Promise<number
            'Connection ' || g, 'active', true,
            (array['healthy','healthy','healthy','healthy','degraded','failing','disconnected','unknown'])[1 + (g * 7) % 8],
            '{}'::jsonb, now() - (g % 300) * interval '1 second'
-      from generate_series(1, ${CONNECTIONS}) g`);
+      from generate_series(1, ${CONNECTIONS}::int) g`);
   await x.execute(sql`
     insert into connection_health (integration_id, org_id, interval_seconds, next_check_at, last_check_at, last_ok, last_latency_ms,
                                    latency_p50_ms, latency_p95_ms, error_rate_24h, checks_24h, breaker_state, status_since)
     select 'bench-' || g, ${orgId}, 300, now() + interval '1 day', now() - (g % 300) * interval '1 second', g % 8 <> 5, 50 + g % 400,
            40 + g % 200, 120 + (g * 13) % 900, ((g * 31) % 100) / 100.0, 14, case when g % 97 = 0 then 'open' else 'closed' end, now() - interval '1 hour'
-      from generate_series(1, ${CONNECTIONS}) g
+      from generate_series(1, ${CONNECTIONS}::int) g
     on conflict (integration_id) do nothing`);
   // CHECKS rows spread evenly over the connections and the last 7 days.
   const perConnection = Math.max(1, Math.floor(CHECKS / CONNECTIONS));
-  const spacingMinutes = (7 * 24 * 60) / perConnection;
+  const spacingSeconds = Math.floor((7 * 24 * 3600) / perConnection);
   await x.execute(sql`
     insert into health_checks (integration_id, org_id, kind, trigger, ok, status, latency_ms, message, checked_at)
-    select 'bench-' || (1 + g % ${CONNECTIONS}), ${orgId}, case when g % 5 = 0 then 'call' else 'check' end, 'scheduled',
-           g % 17 <> 0, case when g % 17 = 0 then 'error' else 'ok' end, 20 + (g * 7919) % 800,
+    select 'bench-' || (1 + g % ${CONNECTIONS}::int), ${orgId}, case when g % 5 = 0 then 'call' else 'check' end, 'scheduled',
+           g % 17 <> 0, case when g % 17 = 0 then 'error' else 'ok' end, 20 + (g::bigint * 7919) % 800,
            case when g % 17 = 0 then 'HTTP 503' else null end,
-           now() - (g / ${CONNECTIONS}) * make_interval(mins => ${spacingMinutes}) - (g % 60) * interval '1 second'
-      from generate_series(0, ${CHECKS - 1}) g`);
+           now() - ((g / ${CONNECTIONS}::int) * ${spacingSeconds}::int + g % 60) * interval '1 second'
+      from generate_series(0, ${CHECKS - 1}::int) g`);
   await x.execute(sql`
     insert into health_status_changes (integration_id, org_id, from_status, to_status, reason, at)
-    select 'bench-' || (1 + g % ${CONNECTIONS}), ${orgId}, 'healthy', 'degraded', 'The last check failed.', now() - g * interval '1 minute'
+    select 'bench-' || (1 + g % ${CONNECTIONS}::int), ${orgId}, 'healthy', 'degraded', 'The last check failed.', now() - g * interval '1 minute'
       from generate_series(1, 20000) g`);
   await x.execute(sql`analyze`);
   return performance.now() - t0;
