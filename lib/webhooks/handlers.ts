@@ -4,6 +4,7 @@ import { updateConnectionRow, type ConnectionRow } from "@/db/queries/integratio
 import type { WebhookEventRow } from "@/db/queries/webhook-events";
 import { recordAudit } from "@/lib/audit";
 import { markDisconnected } from "@/lib/health/transition";
+import { emitEvent } from "@/lib/runtime/events";
 import { notifySettingsChanged } from "@/lib/settings/invalidation";
 
 export type WebhookContext = { event: WebhookEventRow; connection: ConnectionRow };
@@ -37,9 +38,36 @@ export const providerWebhookHandlers: Partial<Record<string, WebhookHandler>> = 
   "github-app": githubApp,
 };
 
+/** Relayed payloads stay well under emitEvent's 256 KiB limit; bigger ones are relayed as a reference. */
+const RELAY_PAYLOAD_MAX_BYTES = 128 * 1024;
+
+/** `invoice.paid` of provider `stripe` → `inbound.stripe.invoice.paid` (lowercase dotted words only). */
+export function relayEventType(providerKey: string, eventType: string): string {
+  const words = `${providerKey}.${eventType}`
+    .toLowerCase()
+    .split(".")
+    .map((w) => w.replace(/[^a-z0-9_-]+/g, "_").replace(/^[_-]+/, ""))
+    .filter(Boolean);
+  return ["inbound", ...words].join(".").slice(0, 100).replace(/\.+$/, "");
+}
+
+/**
+ * Relay: every verified inbound event of an organization's connection is emitted to the
+ * organization's outbound webhook endpoints as `inbound.<provider>.<event type>` (endpoints choose
+ * with their "Event types" setting, e.g. `inbound.*` or `inbound.stripe.*`), in the processing
+ * transaction: the deliveries exist exactly when the event is marked processed.
+ */
+const relayToOutbound: WebhookHandler = async (tx, { event, connection }) => {
+  if (!connection.orgId) return;
+  const size = Buffer.byteLength(event.body);
+  const data: Record<string, unknown> = { connectionId: connection.id, connectionName: connection.name, provider: connection.providerKey, eventId: event.id, deliveryId: event.deliveryId, eventType: event.eventType, receivedAt: event.receivedAt.toISOString() };
+  if (size <= RELAY_PAYLOAD_MAX_BYTES && event.payload !== null && event.payload !== undefined) data.payload = event.payload;
+  else data.payloadOmitted = `The payload (${Math.ceil(size / 1024)} KiB) is too large to relay; fetch it by event id.`;
+  await emitEvent(connection.orgId, relayEventType(connection.providerKey, event.eventType), data, { tx });
+};
+
 /**
  * Consumers of every processed event, called inside the processing transaction after the
- * provider's handler. The extension point for relaying events to outbound endpoints and feeding
- * syncs (their issues add themselves here); none are registered yet.
+ * provider's handler: the relay to outbound endpoints (sync feeds add themselves here).
  */
-export const webhookListeners: WebhookHandler[] = [];
+export const webhookListeners: WebhookHandler[] = [relayToOutbound];

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { and, eq, sql } from "drizzle-orm";
 import type { DbHandle } from "@/db/client";
 import { testDbKinds, useTestDb } from "@/db/testing";
-import { integrations, webhookEvents } from "@/db/schema";
+import { integrations, webhookDeliveries, webhookEvents } from "@/db/schema";
 import { POST } from "@/app/api/webhooks/[connectionId]/route";
 import { createConnection, setConnectionEnabled } from "@/lib/connections/service";
 import { getBoss, stopBoss } from "@/lib/jobs/boss";
@@ -242,6 +242,22 @@ describe.each(testDbKinds())("inbound webhooks on %s", (kind) => {
     expect((await replayEvents({ orgId: "other-org", actor: who, ids: [event!.id], ip: null })).queued).toBe(0);
     const filtered = await replayFiltered({ orgId: org.id, actor: who, filters: { connection: ids.stripe!, type: "invoice", status: "processed" }, limit: 10, ip: null });
     expect(filtered).toMatchObject({ matched: 1, queued: 1, skipped: 0 });
+  });
+
+  it("a processed event is relayed to the organization's outbound endpoints that subscribe to it, in the same transaction", async () => {
+    const endpoint = await create("outbound-webhook", "Relay", { url: "https://hooks.example.com/in", signingSecret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", eventTypes: "inbound.stripe.*" });
+    const other = await create("outbound-webhook", "Only GitHub", { url: "https://hooks.example.com/gh", signingSecret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", eventTypes: "inbound.github-app.*" });
+    const d = await stripeDelivery(secrets.stripe, payload("relay"));
+    expect(await status(ids.stripe!, d)).toBe(202);
+    const [event] = await handle.db.select().from(webhookEvents).where(eq(webhookEvents.deliveryId, "evt_relay"));
+    expect((await processWebhookEvent(event!.id, { retryCount: 0 })).status).toBe("processed");
+    const relayed = await handle.db.select().from(webhookDeliveries).where(eq(webhookDeliveries.integrationId, endpoint));
+    expect(relayed).toHaveLength(1);
+    expect(relayed[0]).toMatchObject({ eventType: "inbound.stripe.invoice.paid", status: "pending" });
+    expect((relayed[0]!.payload as { data: Record<string, unknown> }).data).toMatchObject({ connectionId: ids.stripe, eventId: event!.id, deliveryId: "evt_relay", payload: payload("relay") });
+    expect(await handle.db.select().from(webhookDeliveries).where(eq(webhookDeliveries.integrationId, other))).toHaveLength(0);
+    await setConnectionEnabled({ org, actor, id: endpoint, enabled: false, ip: null });
+    await setConnectionEnabled({ org, actor, id: other, enabled: false, ip: null });
   });
 
   it("Send test event signs with the connection's own secret and goes through the same path", async () => {

@@ -26,6 +26,9 @@ import { masterKeys } from "@/lib/lockbox/keyring";
 import { completeSetup } from "@/lib/organizations/setup";
 import { stopSettingsListener } from "@/lib/settings/invalidation";
 import { startPeer, type Peer } from "./peer";
+// The webhook crash test is another multi-process suite on PostgreSQL; it is registered from this
+// file so that, without TEST_DATABASE_URL, the one always-running test below keeps the file valid.
+import "../crash/webhook-kill.suite";
 import { jobDone, startWeb, startWorker, webReady, workerReady, type Child } from "./processes";
 
 const START_MS = 90_000;
