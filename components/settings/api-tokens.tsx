@@ -17,6 +17,7 @@ const scopeHelp: Record<string, string> = {
   "integrations:read": "list and read connections (no secrets)",
   "integrations:write": "create, change, test and delete connections",
   "settings:read": "read decrypted settings, for your backend only",
+  "events:write": "emit events to the organization's outbound webhook endpoints",
 };
 
 export function ApiTokens({ orgId, tokens, canManage }: { orgId: string; tokens: Token[]; canManage: boolean }) {

@@ -2,7 +2,7 @@ import { index, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-cor
 import { users } from "./auth";
 import { organizations } from "./tenancy";
 
-export const apiScopes = ["integrations:read", "integrations:write", "settings:read"] as const;
+export const apiScopes = ["integrations:read", "integrations:write", "settings:read", "events:write"] as const;
 export type ApiScope = (typeof apiScopes)[number];
 
 /** Organization API tokens for the REST API. Only the SHA-256 of the token is stored. */

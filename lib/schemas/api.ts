@@ -19,3 +19,9 @@ export const apiUpdateConnectionSchema = z
     isDefault: z.literal(true).optional(),
   })
   .refine((v) => v.name !== undefined || v.values !== undefined || v.enabled !== undefined || v.isDefault !== undefined, "Send at least one of name, values, enabled, isDefault.");
+
+/** POST /api/v1/events: what emitEvent takes. The type and size rules are checked by emitEvent itself. */
+export const apiEmitEventSchema = z.object({
+  type: z.string().min(1, "Give the event type, like order.created.").max(100),
+  data: z.record(z.string(), z.unknown()),
+});
