@@ -25,9 +25,12 @@ import { sign } from "@octokit/webhooks-methods";
 import { sql } from "drizzle-orm";
 import { openPglite } from "@/db/client";
 import { createConnection } from "@/lib/connections/service";
+import { stopBoss } from "@/lib/jobs/boss";
+import { ingestWebhook } from "@/lib/webhooks/ingest";
+import { countQueries } from "./lib/query-counter";
 import { benchMasterKey, openBenchDb, postgresAvailable, type BenchDb } from "./lib/db";
 import { startBenchServer, type BenchServer } from "./lib/server";
-import { fmt, ms, newResult, sleep, type BenchResult } from "./lib/report";
+import { fmt, ms, newResult, percentile, sleep, type BenchResult } from "./lib/report";
 
 const PORT = Number(process.env.BENCH_WEBHOOKS_PORT ?? 3291);
 const CONNECTIONS = Number(process.env.BENCH_WEBHOOKS_CONNECTIONS ?? 20);
@@ -38,6 +41,10 @@ const WARMUP_REQUESTS = 300;
 const GOAL_RATIO_PG = 0.6;
 const GOAL_RATIO_PGLITE = 0.3;
 const GOAL_P99_MS = 50;
+// Diagnosis only: BENCH_WEBHOOKS_DISABLE_WORKERS=true measures without the processing jobs running in the server.
+// Diagnosis only: BENCH_WEBHOOKS_CPU_PROF=<dir> writes a CPU profile of the server per database.
+const CPU_PROF_DIR = process.env.BENCH_WEBHOOKS_CPU_PROF;
+const DISABLE_WORKERS = process.env.BENCH_WEBHOOKS_DISABLE_WORKERS === "true";
 const SECRET = "bench-webhook-secret-0123456789";
 
 // autocannon ships no types; the part of its programmatic API used here.
@@ -163,6 +170,36 @@ async function createGithubApp(db: BenchDb): Promise<string> {
   return id;
 }
 
+/**
+ * Where the time goes without HTTP and Next: ingestWebhook() called directly in this process on the
+ * same database (after the server stopped), one delivery at a time, with the statements it sends.
+ */
+async function diagnose(db: BenchDb, connectionId: string, pool: DeliveryPool, result: BenchResult, n = 300): Promise<void> {
+  const counter = countQueries(db.handle);
+  const times: number[] = [];
+  try {
+    for (let i = 0; i < n + 20; i++) {
+      const d = pool.take();
+      if (i === 20) counter.reset(); // the first ones fill caches and start pg-boss
+      const t = performance.now();
+      const res = await ingestWebhook({ connectionId, body: Buffer.from(d.body), headers: new Headers(d.headers), url: `http://localhost/api/webhooks/${connectionId}` });
+      if (i >= 20) times.push(performance.now() - t);
+      if (res.status !== 202) throw new Error(`in-process ingest answered ${res.status}: ${await res.text()}`);
+    }
+  } finally {
+    counter.restore();
+    await stopBoss();
+  }
+  const kinds = new Map<string, number>();
+  for (const q of counter.sent) {
+    const key = q.text.replace(/\s+/g, " ").trim().slice(0, 70);
+    kinds.set(key, (kinds.get(key) ?? 0) + 1);
+  }
+  result.notes.push(
+    `${db.kind === "postgres" ? "PostgreSQL" : "PGlite"} in-process ingestWebhook() (no HTTP, no Next; sequential, ${n} deliveries): p50 ${ms(percentile(times, 50))}, p99 ${ms(percentile(times, 99))}, ${(counter.count / n).toFixed(1)} statements per delivery: ${[...kinds].map(([k, c]) => `${(c / n).toFixed(1)}× ${k}`).join(" | ")}`,
+  );
+}
+
 async function measure(kind: "postgres" | "pglite", result: BenchResult, pool: DeliveryPool): Promise<void> {
   const label = kind === "postgres" ? "PostgreSQL" : "PGlite";
   const masterKey = benchMasterKey().formatted;
@@ -191,7 +228,7 @@ async function measure(kind: "postgres" | "pglite", result: BenchResult, pool: D
       }
     }
     const t0 = performance.now();
-    server = await startBenchServer({ port: PORT, masterKey, env: kind === "postgres" ? { DATABASE_URL: db!.url! } : { PATCHBAY_DATA_DIR: dataDir } });
+    server = await startBenchServer({ port: PORT, masterKey, cpuProfDir: CPU_PROF_DIR, env: { ...(kind === "postgres" ? { DATABASE_URL: db!.url! } : { PATCHBAY_DATA_DIR: dataDir }), PATCHBAY_DISABLE_WORKERS: DISABLE_WORKERS ? "true" : undefined } });
     result.notes.push(`${label}: server ready in ${((performance.now() - t0) / 1000).toFixed(1)} s (includes a build when the sources changed)`);
     const url = server.baseUrl;
     const webhook = webhookRequests(connectionId, pool);
@@ -246,6 +283,10 @@ async function measure(kind: "postgres" | "pglite", result: BenchResult, pool: D
     result.checks.push({ goal: `${label}: at ${RATE} req/s every delivery answered 2xx`, measured: `${failedCount} non-2xx/errors of ${w.requests.total}`, pass: failedCount === 0 });
   } finally {
     await server?.stop();
+  }
+  try {
+    if (db) await diagnose(db, connectionId!, pool, result);
+  } finally {
     if (db) await db.close();
   }
   if (kind === "pglite" && dataDir) {
@@ -272,7 +313,11 @@ export async function run(): Promise<BenchResult> {
   const pool = await DeliveryPool.create(poolSize);
   result.notes.push(`${fmt(poolSize)} distinct signed deliveries precomputed in ${((performance.now() - t0) / 1000).toFixed(1)} s (not measured); autocannon runs in the bench process on the same machine`);
   result.notes.push("baseline: POST /api/health, a GET-only route: Next answers 405 without running any Patchbay code (Next's own per-request cost); the app has no no-op POST route and none is added for tests");
-  result.notes.push("workers on (PATCHBAY_DISABLE_WORKERS unset): the server processes the stored events (webhook-process jobs) while it is measured, as in production");
+  result.notes.push(
+    DISABLE_WORKERS
+      ? "DIAGNOSIS RUN: workers off (BENCH_WEBHOOKS_DISABLE_WORKERS=true): events are stored and queued but not processed"
+      : "workers on (PATCHBAY_DISABLE_WORKERS unset): the server processes the stored events (webhook-process jobs) while it is measured, as in production",
+  );
   const pg = await postgresAvailable();
   if (pg.ok) await measure("postgres", result, pool);
   else result.notes.push(`PostgreSQL skipped: ${pg.reason}`);

@@ -21,7 +21,14 @@ export type BenchServer = {
  * AUTH_URL, PATCHBAY_MASTER_KEYS, PORT, production mode, warn-level logs); pass DATABASE_URL for
  * PostgreSQL or PATCHBAY_DATA_DIR for the embedded database.
  */
-export async function startBenchServer(opts: { port: number; masterKey: string; env?: Record<string, string | undefined>; readyTimeoutMs?: number }): Promise<BenchServer> {
+export async function startBenchServer(opts: {
+  port: number;
+  masterKey: string;
+  env?: Record<string, string | undefined>;
+  readyTimeoutMs?: number;
+  /** Profile the server: run `next start` directly under `node --cpu-prof` (needs a current build; the profile is written when it stops). */
+  cpuProfDir?: string;
+}): Promise<BenchServer> {
   const { port } = opts;
   const baseUrl = `http://localhost:${port}`;
   const env: NodeJS.ProcessEnv = {
@@ -41,7 +48,10 @@ export async function startBenchServer(opts: { port: number; masterKey: string; 
     if (v === undefined) delete env[k];
     else env[k] = v;
   }
-  const proc = spawn(process.execPath, [path.join(repoRoot, "scripts", "start.mjs")], { cwd: repoRoot, detached: true, stdio: ["ignore", "pipe", "pipe"], env });
+  const args = opts.cpuProfDir
+    ? ["--cpu-prof", `--cpu-prof-dir=${opts.cpuProfDir}`, path.join(repoRoot, "node_modules", "next", "dist", "bin", "next"), "start", "-p", String(port)]
+    : [path.join(repoRoot, "scripts", "start.mjs")];
+  const proc = spawn(process.execPath, args, { cwd: repoRoot, detached: true, stdio: ["ignore", "pipe", "pipe"], env });
   let log = "";
   const keep = (d: Buffer) => (log = (log + d.toString()).slice(-4000));
   proc.stdout!.on("data", keep);
