@@ -9,15 +9,13 @@
  * Also prints EXPLAIN ANALYZE of the statements the dashboard sends (captured in this process by
  * calling the same query functions), to show the plans use the indexes.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import path from "node:path";
 import { sql } from "drizzle-orm";
 import { chromium } from "@playwright/test";
 import { countHealthByStatus, listConnectionHealth, listHealthProviders } from "@/db/queries/health-dashboard";
 import { countQueries } from "./lib/query-counter";
-import { repoRoot } from "./lib/child";
-import { BENCH_AUTH_SECRET, benchMasterKey, openBenchDb, postgresAvailable } from "./lib/db";
-import { ms, newResult, percentile, ratio, sleep, type BenchResult } from "./lib/report";
+import { benchMasterKey, openBenchDb, postgresAvailable } from "./lib/db";
+import { startBenchServer, type BenchServer } from "./lib/server";
+import { ms, newResult, percentile, ratio, type BenchResult } from "./lib/report";
 
 const CONNECTIONS = Number(process.env.BENCH_DASHBOARD_CONNECTIONS ?? 10_000);
 const CHECKS = Number(process.env.BENCH_DASHBOARD_CHECKS ?? 1_000_000);
@@ -72,42 +70,6 @@ async function seed(db: Awaited<ReturnType<typeof openBenchDb>>): Promise<number
   return performance.now() - t0;
 }
 
-function startServer(url: string, masterKey: string): ChildProcess {
-  return spawn(process.execPath, [path.join(repoRoot, "scripts", "start.mjs")], {
-    cwd: repoRoot,
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: {
-      ...process.env,
-      DATABASE_URL: url,
-      AUTH_SECRET: BENCH_AUTH_SECRET,
-      AUTH_URL: `http://localhost:${PORT}`,
-      PATCHBAY_MASTER_KEYS: masterKey,
-      PORT: String(PORT),
-      // Render only: no health checks against 10k fake connections while measuring.
-      PATCHBAY_DISABLE_WORKERS: "true",
-      LOG_LEVEL: "warn",
-      NODE_ENV: "production",
-    },
-  });
-}
-
-async function waitReady(proc: ChildProcess, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let exited = false;
-  proc.once("exit", () => (exited = true));
-  while (Date.now() < deadline && !exited) {
-    try {
-      const r = await fetch(`http://localhost:${PORT}/api/health`);
-      if (r.ok) return;
-    } catch {
-      // not up yet
-    }
-    await sleep(500);
-  }
-  throw new Error(exited ? "the server exited during start-up" : "the server did not answer in time");
-}
-
 async function explainDashboard(db: Awaited<ReturnType<typeof openBenchDb>>): Promise<string[]> {
   const counter = countQueries(db.handle);
   try {
@@ -140,19 +102,14 @@ export async function run(): Promise<BenchResult> {
     return result;
   }
   const db = await openBenchDb("postgres");
-  let server: ChildProcess | undefined;
+  let server: BenchServer | undefined;
   try {
     const seedMs = await seed(db);
     result.notes.push(`seeded in ${(seedMs / 1000).toFixed(1)} s (SQL generate_series, then ANALYZE)`);
     for (const line of await explainDashboard(db)) result.notes.push(`plan: ${line}`);
     const t0 = performance.now();
-    server = startServer(db.url!, benchMasterKey().formatted);
-    let log = "";
-    server.stdout!.on("data", (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
-    server.stderr!.on("data", (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
-    await waitReady(server, 300_000).catch((e: Error) => {
-      throw new Error(`${e.message}\n${log}`);
-    });
+    // Render only: no health checks against 10k fake connections while measuring.
+    server = await startBenchServer({ port: PORT, masterKey: benchMasterKey().formatted, env: { DATABASE_URL: db.url!, PATCHBAY_DISABLE_WORKERS: "true" } });
     result.notes.push(`server ready in ${((performance.now() - t0) / 1000).toFixed(1)} s (includes a build when the sources changed)`);
 
     const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"] });
@@ -198,14 +155,7 @@ export async function run(): Promise<BenchResult> {
       await browser.close();
     }
   } finally {
-    if (server?.pid) {
-      try {
-        process.kill(-server.pid, "SIGTERM");
-      } catch {
-        // already gone
-      }
-      await sleep(1000);
-    }
+    await server?.stop();
     await db.close();
   }
   return result;

@@ -21,6 +21,7 @@ const benches = {
   invalidation: () => import("./invalidation"),
   "dek-rotation": () => import("./dek-rotation"),
   dashboard: () => import("./dashboard"),
+  webhooks: () => import("./webhooks"),
 } as const;
 type Name = keyof typeof benches;
 

@@ -106,17 +106,18 @@ export async function dropAllScratch(): Promise<void> {
 }
 
 /**
- * Open, migrate and seed a database, and make it the process-wide handle. Only one at a time:
+ * Open, migrate and seed a database, and make it the process-wide handle (PGlite: in memory, or in
+ * `dataDir` to hand it to a server afterwards). Only one at a time:
  * close() stops the settings listener and forgets the process caches, so the next one starts clean.
  */
-export async function openBenchDb(kind: "pglite" | "postgres", opts: { poolSize?: number } = {}): Promise<BenchDb> {
+export async function openBenchDb(kind: "pglite" | "postgres", opts: { poolSize?: number; dataDir?: string } = {}): Promise<BenchDb> {
   benchMasterKey();
   clearDekCache();
   let handle: DbHandle;
   let url: string | null = null;
   let name: string | null = null;
   if (kind === "pglite") {
-    handle = openPglite(null);
+    handle = openPglite(opts.dataDir ?? null);
   } else {
     name = `patchbay_bench_${randomBytes(5).toString("hex")}`;
     await adminQuery(`create database ${name}`);

@@ -1,0 +1,327 @@
+/**
+ * webhooks: inbound GitHub-style deliveries against the production server (`node scripts/start.mjs`),
+ * load generated with autocannon in this process:
+ *   - the benchmark: POST /api/webhooks/{connectionId}, each request a distinct delivery (its own
+ *     X-GitHub-Delivery id and body) signed with X-Hub-Signature-256 (@octokit/webhooks-methods),
+ *     so every one is verified, stored (webhook_events row + pg-boss job + pg_notify) and answered 202;
+ *   - the baseline, same server, same run: POST /api/health. That route exports GET only, so Next
+ *     answers 405 without running any of our code: Next's own per-request cost (the app has no
+ *     no-op POST route and we add no test-only routes).
+ * (1) max throughput with a fixed number of connections, baseline and webhook alternated twice;
+ * (2) a fixed 300 req/s (autocannon overallRate, coordinated omission corrected) for p50/p99 latency.
+ * After each webhook run the stored rows are counted and must equal the 202s (PostgreSQL: after
+ * each run; PGlite: the server owns its data directory, so once at the end after it stopped).
+ * Workers stay on (PATCHBAY_DISABLE_WORKERS unset): the webhook-process jobs run in the server while
+ * it is being measured, as in production.
+ * Runs on PostgreSQL (scratch database, the server gets it as DATABASE_URL) and on PGlite (the
+ * server's embedded database in a temporary PATCHBAY_DATA_DIR, seeded here before it starts).
+ */
+import { generateKeyPairSync, randomUUID } from "node:crypto";
+import fs from "node:fs";
+import { createRequire } from "node:module";
+import os from "node:os";
+import path from "node:path";
+import { sign } from "@octokit/webhooks-methods";
+import { sql } from "drizzle-orm";
+import { openPglite } from "@/db/client";
+import { createConnection } from "@/lib/connections/service";
+import { stopBoss } from "@/lib/jobs/boss";
+import { ingestWebhook } from "@/lib/webhooks/ingest";
+import { countQueries } from "./lib/query-counter";
+import { benchMasterKey, openBenchDb, postgresAvailable, type BenchDb } from "./lib/db";
+import { startBenchServer, type BenchServer } from "./lib/server";
+import { fmt, ms, newResult, percentile, sleep, type BenchResult } from "./lib/report";
+
+const PORT = Number(process.env.BENCH_WEBHOOKS_PORT ?? 3291);
+const CONNECTIONS = Number(process.env.BENCH_WEBHOOKS_CONNECTIONS ?? 20);
+const MAX_SECONDS = Number(process.env.BENCH_WEBHOOKS_MAX_SECONDS ?? 12);
+const RATE = Number(process.env.BENCH_WEBHOOKS_RATE ?? 300);
+const RATE_SECONDS = Number(process.env.BENCH_WEBHOOKS_RATE_SECONDS ?? 15);
+const WARMUP_REQUESTS = 300;
+const GOAL_RATIO_PG = 0.6;
+const GOAL_RATIO_PGLITE = 0.3;
+const GOAL_P99_MS = 50;
+// Diagnosis only: BENCH_WEBHOOKS_DISABLE_WORKERS=true measures without the processing jobs running in the server.
+// Diagnosis only: BENCH_WEBHOOKS_CPU_PROF=<dir> writes a CPU profile of the server per database.
+const CPU_PROF_DIR = process.env.BENCH_WEBHOOKS_CPU_PROF;
+const DISABLE_WORKERS = process.env.BENCH_WEBHOOKS_DISABLE_WORKERS === "true";
+const SECRET = "bench-webhook-secret-0123456789";
+
+// autocannon ships no types; the part of its programmatic API used here.
+type AutocannonRequest = { method?: string; path?: string; headers?: Record<string, string>; body?: string | Buffer; setupRequest?: (req: AutocannonRequest) => AutocannonRequest };
+type AutocannonOpts = { url: string; connections: number; duration?: number; amount?: number; overallRate?: number; requests: AutocannonRequest[]; timeout?: number };
+type AutocannonResult = {
+  duration: number;
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  "2xx": number;
+  statusCodeStats: Record<string, { count: number }>;
+  latency: { p50: number; p99: number; average: number; max: number; totalCount: number };
+  requests: { total: number; sent: number };
+};
+const autocannon = createRequire(import.meta.url)("autocannon") as (opts: AutocannonOpts, cb: (err: Error | null, res: AutocannonResult) => void) => unknown;
+
+function cannon(opts: AutocannonOpts): Promise<AutocannonResult> {
+  return new Promise((resolve, reject) => {
+    autocannon({ timeout: 30, ...opts }, (err, res) => (err ? reject(err) : resolve(res)));
+  });
+}
+
+type Signed = { body: string; headers: Record<string, string> };
+
+/** A GitHub `issues.opened` delivery (about 1.3 KB), unique per index. */
+function delivery(i: number, installationId: number): { id: string; body: string } {
+  const id = randomUUID();
+  const payload = {
+    action: "opened",
+    issue: {
+      id: 2_000_000 + i,
+      number: i,
+      title: `Bench issue ${i}`,
+      state: "open",
+      user: { login: "octocat", id: 1, type: "User" },
+      labels: [{ id: 1, name: "bug", color: "d73a4a" }],
+      body: `Delivery ${id}: the bench sends a distinct body for each request so that nothing is deduplicated.`,
+      created_at: new Date().toISOString(),
+      html_url: `https://github.com/acme/widgets/issues/${i}`,
+    },
+    repository: { id: 42, name: "widgets", full_name: "acme/widgets", private: false, owner: { login: "acme", id: 7, type: "Organization" }, html_url: "https://github.com/acme/widgets", default_branch: "main" },
+    organization: { login: "acme", id: 7 },
+    sender: { login: "octocat", id: 1, type: "User" },
+    installation: { id: installationId },
+  };
+  return { id, body: JSON.stringify(payload) };
+}
+
+/** Signed requests, precomputed (signing is not part of what is measured); consumed in order. */
+class DeliveryPool {
+  private items: Signed[] = [];
+  private next = 0;
+  static async create(n: number): Promise<DeliveryPool> {
+    const pool = new DeliveryPool();
+    for (let i = 0; i < n; i++) {
+      const d = delivery(i, 99);
+      pool.items.push({
+        body: d.body,
+        headers: {
+          "content-type": "application/json",
+          "user-agent": "GitHub-Hookshot/bench",
+          "x-github-event": "issues",
+          "x-github-delivery": d.id,
+          "x-github-hook-id": "1",
+          "x-github-hook-installation-target-type": "integration",
+          "x-hub-signature-256": await sign(SECRET, d.body),
+        },
+      });
+    }
+    return pool;
+  }
+  get used(): number {
+    return this.next;
+  }
+  get size(): number {
+    return this.items.length;
+  }
+  take(): Signed {
+    const item = this.items[this.next++];
+    if (!item) throw new Error(`the pool of ${this.items.length} signed deliveries ran out; raise BENCH_WEBHOOKS_POOL`);
+    return item;
+  }
+}
+
+function webhookRequests(connectionId: string, pool: DeliveryPool): AutocannonRequest[] {
+  return [
+    {
+      method: "POST",
+      path: `/api/webhooks/${connectionId}`,
+      setupRequest: (req) => {
+        const d = pool.take();
+        return { ...req, method: "POST", path: `/api/webhooks/${connectionId}`, headers: d.headers, body: d.body };
+      },
+    },
+  ];
+}
+
+const baselineRequests: AutocannonRequest[] = [{ method: "POST", path: "/api/health", headers: { "content-type": "application/json" }, body: "{}" }];
+
+const rps = (r: AutocannonResult) => r.requests.total / r.duration;
+const codes = (r: AutocannonResult) =>
+  Object.entries(r.statusCodeStats)
+    .map(([c, s]) => `${c}×${s.count}`)
+    .join(" ") + (r.errors ? ` errors×${r.errors}` : "") + (r.timeouts ? ` timeouts×${r.timeouts}` : "");
+
+/** A throw-away RSA key in PEM, so the GitHub App connection validates (it is never used to call GitHub). */
+function rsaPem(): string {
+  return generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs1", format: "pem" }).toString();
+}
+
+async function createGithubApp(db: BenchDb): Promise<string> {
+  const { id } = await createConnection({
+    org: db.org,
+    actor: db.actor,
+    providerKey: "github-app",
+    platformWide: false,
+    name: "Bench GitHub App",
+    values: { appId: "123456", appSlug: "bench-app", baseUrl: "https://api.github.com", privateKey: rsaPem(), webhookSecret: SECRET },
+    testBeforeSave: false,
+    ip: null,
+  });
+  return id;
+}
+
+/**
+ * Where the time goes without HTTP and Next: ingestWebhook() called directly in this process on the
+ * same database (after the server stopped), one delivery at a time, with the statements it sends.
+ */
+async function diagnose(db: BenchDb, connectionId: string, pool: DeliveryPool, result: BenchResult, n = 300): Promise<void> {
+  const counter = countQueries(db.handle);
+  const times: number[] = [];
+  try {
+    for (let i = 0; i < n + 20; i++) {
+      const d = pool.take();
+      if (i === 20) counter.reset(); // the first ones fill caches and start pg-boss
+      const t = performance.now();
+      const res = await ingestWebhook({ connectionId, body: Buffer.from(d.body), headers: new Headers(d.headers), url: `http://localhost/api/webhooks/${connectionId}` });
+      if (i >= 20) times.push(performance.now() - t);
+      if (res.status !== 202) throw new Error(`in-process ingest answered ${res.status}: ${await res.text()}`);
+    }
+  } finally {
+    counter.restore();
+    await stopBoss();
+  }
+  const kinds = new Map<string, number>();
+  for (const q of counter.sent) {
+    const key = q.text.replace(/\s+/g, " ").trim().slice(0, 70);
+    kinds.set(key, (kinds.get(key) ?? 0) + 1);
+  }
+  result.notes.push(
+    `${db.kind === "postgres" ? "PostgreSQL" : "PGlite"} in-process ingestWebhook() (no HTTP, no Next; sequential, ${n} deliveries): p50 ${ms(percentile(times, 50))}, p99 ${ms(percentile(times, 99))}, ${(counter.count / n).toFixed(1)} statements per delivery: ${[...kinds].map(([k, c]) => `${(c / n).toFixed(1)}× ${k}`).join(" | ")}`,
+  );
+}
+
+async function measure(kind: "postgres" | "pglite", result: BenchResult, pool: DeliveryPool): Promise<void> {
+  const label = kind === "postgres" ? "PostgreSQL" : "PGlite";
+  const masterKey = benchMasterKey().formatted;
+  let db: BenchDb | undefined;
+  let dataDir: string | undefined;
+  let server: BenchServer | undefined;
+  let connectionId: string;
+  let accepted = 0;
+  let inFlight = 0;
+  const countRows = async (): Promise<number> => {
+    const r = await db!.handle.db.execute<{ n: number }>(sql`select count(*)::int as n from webhook_events where integration_id = ${connectionId}`);
+    return Number((r as unknown as { rows: { n: number }[] }).rows[0]!.n);
+  };
+  const rowChecks: string[] = [];
+  try {
+    if (kind === "postgres") {
+      db = await openBenchDb("postgres");
+      connectionId = await createGithubApp(db);
+    } else {
+      dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "patchbay-bench-webhooks-"));
+      const seedDb = await openBenchDb("pglite", { dataDir });
+      try {
+        connectionId = await createGithubApp(seedDb);
+      } finally {
+        await seedDb.close();
+      }
+    }
+    const t0 = performance.now();
+    server = await startBenchServer({ port: PORT, masterKey, cpuProfDir: CPU_PROF_DIR, env: { ...(kind === "postgres" ? { DATABASE_URL: db!.url! } : { PATCHBAY_DATA_DIR: dataDir }), PATCHBAY_DISABLE_WORKERS: DISABLE_WORKERS ? "true" : undefined } });
+    result.notes.push(`${label}: server ready in ${((performance.now() - t0) / 1000).toFixed(1)} s (includes a build when the sources changed)`);
+    const url = server.baseUrl;
+    const webhook = webhookRequests(connectionId, pool);
+
+    // A run ends at its duration with up to CONNECTIONS requests in flight: the server may still store
+    // them, but autocannon records no response. So rows must lie between the 202s and the 202s plus
+    // those unanswered requests.
+    const check = async (r: AutocannonResult, what: string) => {
+      accepted += r.statusCodeStats["202"]?.count ?? 0;
+      // One request per connection at most (no pipelining); `sent` also counts rate-skipped slots.
+      inFlight += Math.min(CONNECTIONS, Math.max(0, r.requests.sent - r.requests.total));
+      if (kind !== "postgres") return;
+      await sleep(1000);
+      const n = await countRows();
+      rowChecks.push(`${what}: ${n} rows for ${accepted} 202s + ${inFlight} unanswered at the end of a run`);
+      if (n < accepted || n > accepted + inFlight) throw new Error(`${label} ${what}: ${n} webhook_events rows but ${accepted} deliveries answered 202 (+ ${inFlight} unanswered)`);
+    };
+
+    // Warm-up: fills the server's caches (connection, settings, DEK, pg-boss) and JIT.
+    await cannon({ url, connections: CONNECTIONS, amount: WARMUP_REQUESTS, requests: baselineRequests });
+    await check(await cannon({ url, connections: CONNECTIONS, amount: WARMUP_REQUESTS, requests: webhook }), "warm-up");
+
+    // (1) max throughput, alternated.
+    const maxRows: (string | number)[][] = [];
+    const base: number[] = [];
+    const hook: number[] = [];
+    for (let round = 1; round <= 2; round++) {
+      const b = await cannon({ url, connections: CONNECTIONS, duration: MAX_SECONDS, requests: baselineRequests });
+      base.push(rps(b));
+      maxRows.push([`baseline POST /api/health (405) #${round}`, fmt(rps(b), 0), ms(b.latency.p50), ms(b.latency.p99), codes(b)]);
+      const w = await cannon({ url, connections: CONNECTIONS, duration: MAX_SECONDS, requests: webhook });
+      hook.push(rps(w));
+      maxRows.push([`webhook verify + store + 202 #${round}`, fmt(rps(w), 0), ms(w.latency.p50), ms(w.latency.p99), codes(w)]);
+      await check(w, `max #${round}`);
+      if (w.non2xx || w.errors || w.timeouts) throw new Error(`${label} max #${round}: not every delivery was accepted (${codes(w)})\n${server.log()}`);
+    }
+    const ratioValue = hook.reduce((a, b) => a + b, 0) / base.reduce((a, b) => a + b, 0);
+    result.tables.push({ title: `${label}: max throughput, ${CONNECTIONS} connections, ${MAX_SECONDS} s each, alternated`, columns: ["run", "req/s", "p50", "p99", "status codes"], rows: maxRows });
+    const goalRatio = kind === "postgres" ? GOAL_RATIO_PG : GOAL_RATIO_PGLITE;
+    result.checks.push({ goal: `${label}: webhook req/s ≥ ${goalRatio} × no-op POST req/s`, measured: `${ratioValue.toFixed(2)} (${fmt(hook.reduce((a, b) => a + b) / 2, 0)} vs ${fmt(base.reduce((a, b) => a + b) / 2, 0)} req/s)`, pass: ratioValue >= goalRatio });
+
+    // (2) fixed rate.
+    const rateRows: (string | number)[][] = [];
+    const b = await cannon({ url, connections: CONNECTIONS, duration: RATE_SECONDS, overallRate: RATE, requests: baselineRequests });
+    rateRows.push(["baseline POST /api/health (405)", fmt(rps(b), 0), ms(b.latency.p50), ms(b.latency.p99), ms(b.latency.max), codes(b)]);
+    const w = await cannon({ url, connections: CONNECTIONS, duration: RATE_SECONDS, overallRate: RATE, requests: webhook });
+    rateRows.push(["webhook verify + store + 202", fmt(rps(w), 0), ms(w.latency.p50), ms(w.latency.p99), ms(w.latency.max), codes(w)]);
+    await check(w, `${RATE} req/s`);
+    result.tables.push({ title: `${label}: fixed ${RATE} req/s (overallRate, coordinated omission corrected), ${RATE_SECONDS} s each, ${CONNECTIONS} connections`, columns: ["run", "req/s", "p50", "p99", "max", "status codes"], rows: rateRows });
+    const failedCount = w.non2xx + w.errors + w.timeouts;
+    result.checks.push({ goal: `${label}: at ${RATE} req/s webhook p99 < ${GOAL_P99_MS} ms`, measured: `p50 ${ms(w.latency.p50)}, p99 ${ms(w.latency.p99)}`, pass: w.latency.p99 < GOAL_P99_MS });
+    result.checks.push({ goal: `${label}: at ${RATE} req/s every delivery answered 2xx`, measured: `${failedCount} non-2xx/errors of ${w.requests.total}`, pass: failedCount === 0 });
+  } finally {
+    await server?.stop();
+  }
+  try {
+    if (db) await diagnose(db, connectionId!, pool, result);
+  } finally {
+    if (db) await db.close();
+  }
+  if (kind === "pglite" && dataDir) {
+    // The server is gone: the data directory is ours again.
+    const h = openPglite(dataDir);
+    if (h.kind !== "pglite") throw new Error("unreachable");
+    try {
+      const r = await h.pglite.query<{ n: number }>("select count(*)::int as n from webhook_events where integration_id = $1", [connectionId]);
+      const n = r.rows[0]!.n;
+      rowChecks.push(`all runs: ${n} rows for ${accepted} 202s + ${inFlight} unanswered at the end of a run`);
+      if (n < accepted || n > accepted + inFlight) throw new Error(`PGlite: ${n} webhook_events rows but ${accepted} deliveries answered 202 (+ ${inFlight} unanswered)`);
+    } finally {
+      await h.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  }
+  result.notes.push(`${label}: stored rows = 202s (${rowChecks.join("; ")})`);
+}
+
+export async function run(): Promise<BenchResult> {
+  const result = newResult("webhooks: signed GitHub deliveries (verify + store + 202) vs a no-op POST route, production server");
+  const poolSize = Number(process.env.BENCH_WEBHOOKS_POOL ?? 100_000);
+  const t0 = performance.now();
+  const pool = await DeliveryPool.create(poolSize);
+  result.notes.push(`${fmt(poolSize)} distinct signed deliveries precomputed in ${((performance.now() - t0) / 1000).toFixed(1)} s (not measured); autocannon runs in the bench process on the same machine`);
+  result.notes.push("baseline: POST /api/health, a GET-only route: Next answers 405 without running any Patchbay code (Next's own per-request cost); the app has no no-op POST route and none is added for tests");
+  result.notes.push(
+    DISABLE_WORKERS
+      ? "DIAGNOSIS RUN: workers off (BENCH_WEBHOOKS_DISABLE_WORKERS=true): events are stored and queued but not processed"
+      : "workers on (PATCHBAY_DISABLE_WORKERS unset): the server processes the stored events (webhook-process jobs) while it is measured, as in production",
+  );
+  const pg = await postgresAvailable();
+  if (pg.ok) await measure("postgres", result, pool);
+  else result.notes.push(`PostgreSQL skipped: ${pg.reason}`);
+  await measure("pglite", result, pool);
+  result.notes.push(`${fmt(pool.used)} of ${fmt(pool.size)} precomputed deliveries used`);
+  return result;
+}
