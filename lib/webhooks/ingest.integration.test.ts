@@ -5,7 +5,7 @@ import type { DbHandle } from "@/db/client";
 import { testDbKinds, useTestDb } from "@/db/testing";
 import { integrations, webhookDeliveries, webhookEvents } from "@/db/schema";
 import { POST } from "@/app/api/webhooks/[connectionId]/route";
-import { createConnection, setConnectionEnabled } from "@/lib/connections/service";
+import { createConnection, setConnectionEnabled, updateConnection } from "@/lib/connections/service";
 import { getBoss, stopBoss } from "@/lib/jobs/boss";
 import { completeSetup } from "@/lib/organizations/setup";
 import { flipped, githubDelivery, pagerdutyDelivery, reserialized, slackDelivery, standardDelivery, stripeDelivery, twilioDelivery, type Signed } from "./testing/signers";
@@ -258,6 +258,16 @@ describe.each(testDbKinds())("inbound webhooks on %s", (kind) => {
     expect(await handle.db.select().from(webhookDeliveries).where(eq(webhookDeliveries.integrationId, other))).toHaveLength(0);
     await setConnectionEnabled({ org, actor, id: endpoint, enabled: false, ip: null });
     await setConnectionEnabled({ org, actor, id: other, enabled: false, ip: null });
+  });
+
+  it("a new webhook secret or disabling the connection applies to the very next delivery (no stale cached secret)", async () => {
+    const id = await create("stripe", "Rotating", { secretKey: "sk_test_rot", webhookSecret: "whsec_rotation_old" });
+    expect(await status(id, await stripeDelivery("whsec_rotation_old", payload("rot1")))).toBe(202);
+    await updateConnection({ org, actor, id, name: "Rotating", values: { webhookSecret: "whsec_rotation_new" }, testBeforeSave: false, ip: null });
+    expect(await status(id, await stripeDelivery("whsec_rotation_old", payload("rot2")))).toBe(401);
+    expect(await status(id, await stripeDelivery("whsec_rotation_new", payload("rot3")))).toBe(202);
+    await setConnectionEnabled({ org, actor, id, enabled: false, ip: null });
+    expect(await status(id, await stripeDelivery("whsec_rotation_new", payload("rot4")))).toBe(404);
   });
 
   it("Send test event signs with the connection's own secret and goes through the same path", async () => {
