@@ -11,6 +11,7 @@ import { completeSetup } from "@/lib/organizations/setup";
 import { flipped, githubDelivery, pagerdutyDelivery, reserialized, slackDelivery, standardDelivery, stripeDelivery, twilioDelivery, type Signed } from "./testing/signers";
 import { providerWebhookHandlers } from "./handlers";
 import { processWebhookEvent } from "./process";
+import { webhooksReceived } from "./metrics";
 import { replayEvents, replayFiltered, sendTestWebhook } from "./admin";
 
 const BASE = "http://hub.test";
@@ -268,6 +269,16 @@ describe.each(testDbKinds())("inbound webhooks on %s", (kind) => {
     expect(await status(id, await stripeDelivery("whsec_rotation_new", payload("rot3")))).toBe(202);
     await setConnectionEnabled({ org, actor, id, enabled: false, ip: null });
     expect(await status(id, await stripeDelivery("whsec_rotation_new", payload("rot4")))).toBe(404);
+  });
+
+  it("counts what senders were answered in patchbay_webhooks_received_total", async () => {
+    const value = async (outcome: string) => (await webhooksReceived.get()).values.find((v) => v.labels.outcome === outcome)?.value ?? 0;
+    const [stored, duplicate, rejected] = [await value("stored"), await value("duplicate"), await value("rejected")];
+    const d = await stripeDelivery(secrets.stripe, payload("metrics"));
+    expect(await status(ids.stripe!, d)).toBe(202);
+    expect(await status(ids.stripe!, d)).toBe(202);
+    expect(await status(ids.stripe!, await stripeDelivery("whsec_wrong", payload("metrics2")))).toBe(401);
+    expect([await value("stored"), await value("duplicate"), await value("rejected")]).toEqual([stored + 1, duplicate + 1, rejected + 1]);
   });
 
   it("Send test event signs with the connection's own secret and goes through the same path", async () => {

@@ -3,6 +3,7 @@ import { getDb, type Tx } from "@/db/client";
 import { getConnectionForHealth } from "@/db/queries/health";
 import { listSecretRows, lockVisibleConnection, updateConnectionRow, deleteSecret, type ConnectionRow } from "@/db/queries/integrations";
 import { allowlistEntriesFor } from "@/db/queries/network";
+import { webhookAttempts } from "./metrics";
 import { cancelOpenDeliveries, failingSince, getDelivery, insertAttempt, listStalledDeliveries, lockDelivery, updateDelivery, type DeliveryRow } from "@/db/queries/webhook-deliveries";
 import type { WebhookDeliveryStatus } from "@/db/schema";
 import { recordAudit, type AuditActor } from "@/lib/audit";
@@ -162,6 +163,7 @@ export async function deliverOutbound(deliveryId: string, opts: DeliverOptions =
     if (!cur || !isOpenDelivery(cur.status) || cur.attempts !== delivery.attempts) return { status: "skipped", reason: "The delivery changed during the attempt." };
     const n = cur.attempts + 1;
     await insertAttempt({ deliveryId: cur.id, attempt: n, status: result.httpStatus, ok: result.ok ? "ok" : "failed", error: result.error, responseExcerpt: result.excerpt, ms: result.ms, at: now }, tx);
+    webhookAttempts.inc({ result: result.ok ? "ok" : "failed" });
     let status: Exclude<WebhookDeliveryStatus, "pending">;
     let nextAttemptAt: Date | null = null;
     let endpointDisabled = false;

@@ -1,5 +1,6 @@
 // POST /api/webhooks/{connectionId} – receive a provider's webhook: verify its signature, store it, queue its processing.
 import { AppError } from "@/lib/errors";
+import { countInbound } from "@/lib/webhooks/metrics";
 import { env } from "@/lib/env";
 import { ingestWebhook, MAX_WEBHOOK_BODY_BYTES } from "@/lib/webhooks/ingest";
 
@@ -44,14 +45,14 @@ function publicUrl(req: Request): string {
 
 export async function POST(req: Request, { params }: { params: Promise<{ connectionId: string }> }): Promise<Response> {
   const length = Number(req.headers.get("content-length") ?? "0");
-  if (Number.isFinite(length) && length > MAX_WEBHOOK_BODY_BYTES) return tooLarge();
+  if (Number.isFinite(length) && length > MAX_WEBHOOK_BODY_BYTES) return countInbound(tooLarge());
   let body: Uint8Array | null;
   try {
     body = await readCapped(req);
   } catch {
-    return new AppError("bad_request", "The request body could not be read.").toResponse();
+    return countInbound(new AppError("bad_request", "The request body could not be read.").toResponse());
   }
-  if (body === null) return tooLarge();
+  if (body === null) return countInbound(tooLarge());
   const { connectionId } = await params;
-  return ingestWebhook({ connectionId, body, headers: req.headers, url: publicUrl(req) });
+  return countInbound(await ingestWebhook({ connectionId, body, headers: req.headers, url: publicUrl(req) }));
 }
