@@ -7,6 +7,7 @@ import { enqueue, getBoss } from "@/lib/jobs/boss";
 import { logger } from "@/lib/logger";
 import { identifyEvent, parsePayload, redactHeaders } from "./identify";
 import { verifyWebhook } from "./verify";
+import { tagStored } from "./metrics";
 import { webhookTarget, type WebhookTarget } from "./targets";
 
 /** Inbound bodies are capped at 1 MiB (GitHub's own cap is 25 MB, but no event we handle comes close). */
@@ -75,7 +76,7 @@ export async function ingestWebhook(input: IngestInput): Promise<Response> {
       await publishEvent(tx, { orgId: connection.orgId, type: "webhook.received", data: { id, connectionId: connection.id, providerKey: provider.key, eventType } });
       return id;
     });
-    return json(202, { received: true, duplicate: stored === null });
+    return tagStored(json(202, { received: true, duplicate: stored === null }), stored === null);
   } catch (err) {
     logger.error({ err, connectionId: connection.id, provider: provider.key }, "webhook: event could not be stored");
     return unavailable();

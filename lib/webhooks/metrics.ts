@@ -26,12 +26,18 @@ export const webhookAttempts = once(
     }),
 );
 
-export async function countInbound(response: Response): Promise<Response> {
+/** Set by ingest on its 202s, so counting never re-reads a response body on the hot path. */
+const storedOutcome = new WeakMap<Response, "stored" | "duplicate">();
+
+export function tagStored(response: Response, duplicate: boolean): Response {
+  storedOutcome.set(response, duplicate ? "duplicate" : "stored");
+  return response;
+}
+
+export function countInbound(response: Response): Response {
   let outcome = "other";
-  if (response.status === 202) {
-    const body = (await response.clone().json().catch(() => null)) as { duplicate?: boolean } | null;
-    outcome = body?.duplicate ? "duplicate" : "stored";
-  } else if (response.status === 200) outcome = "handshake";
+  if (response.status === 202) outcome = storedOutcome.get(response) ?? "stored";
+  else if (response.status === 200) outcome = "handshake";
   else if (response.status === 401) outcome = "rejected";
   else if (response.status === 404) outcome = "not_found";
   else if (response.status === 413) outcome = "too_large";
