@@ -8,3 +8,4 @@ export * from "./network";
 export * from "./catalog";
 export * from "./health";
 export * from "./webhooks";
+export * from "./sync";

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { boolean, check, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import { boolean, check, index, integer, jsonb, pgTable, primaryKey, real, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 import { users } from "./auth";
 import { organizations } from "./tenancy";
 
@@ -29,6 +29,8 @@ export const integrations = pgTable(
     lastSyncAt: timestamp({ withTimezone: true }),
     dataCount: integer().notNull().default(0),
     errorCount: integer().notNull().default(0),
+    /** Proactive throttle for this connection's outbound calls (syncs, tests, clients); null: none. */
+    requestsPerSecond: real(),
     createdBy: text().references(() => users.id, { onDelete: "set null" }),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
