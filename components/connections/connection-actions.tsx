@@ -6,17 +6,7 @@ import { deleteConnectionAction } from "@/lib/actions/delete-connection";
 import { makeDefaultConnectionAction } from "@/lib/actions/make-default-connection";
 import { setConnectionEnabledAction } from "@/lib/actions/set-connection-enabled";
 import { testConnectionAction } from "@/lib/actions/test-connection";
-import {
-  AlertDialog,
-  AlertDialogAction,
-  AlertDialogCancel,
-  AlertDialogContent,
-  AlertDialogDescription,
-  AlertDialogFooter,
-  AlertDialogHeader,
-  AlertDialogTitle,
-  AlertDialogTrigger,
-} from "@/components/ui/alert-dialog";
+import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { Button } from "@/components/ui/button";
 
 type Props = { orgId: string; connectionId: string; name: string; enabled: boolean; isDefault: boolean };
@@ -55,31 +45,49 @@ export function ConnectionActions({ orgId, connectionId, name, enabled, isDefaul
       >
         Test connection
       </Button>
-      <Button variant="outline" disabled={pending} onClick={() => run(() => setConnectionEnabledAction({ ...ref, enabled: !enabled }), () => (enabled ? `${name} is disabled.` : `${name} is enabled.`))}>
+      <Button
+        variant="outline"
+        disabled={pending}
+        onClick={() =>
+          run(
+            () => setConnectionEnabledAction({ ...ref, enabled: !enabled }),
+            () => (enabled ? `${name} is disabled.` : `${name} is enabled.`),
+          )
+        }
+      >
         {enabled ? "Disable" : "Enable"}
       </Button>
       {!isDefault ? (
-        <Button variant="outline" disabled={pending} onClick={() => run(() => makeDefaultConnectionAction(ref), () => `${name} is now the default.`)}>
+        <Button
+          variant="outline"
+          disabled={pending}
+          onClick={() =>
+            run(
+              () => makeDefaultConnectionAction(ref),
+              () => `${name} is now the default.`,
+            )
+          }
+        >
           Make default
         </Button>
       ) : null}
-      <AlertDialog>
-        <AlertDialogTrigger asChild>
+      <ConfirmDialog
+        trigger={
           <Button variant="destructive" disabled={pending}>
             Delete
           </Button>
-        </AlertDialogTrigger>
-        <AlertDialogContent>
-          <AlertDialogHeader>
-            <AlertDialogTitle>Delete {name}?</AlertDialogTitle>
-            <AlertDialogDescription>Its stored credentials are erased. Code that uses it falls back to the platform-wide connection, if there is one.</AlertDialogDescription>
-          </AlertDialogHeader>
-          <AlertDialogFooter>
-            <AlertDialogCancel>Cancel</AlertDialogCancel>
-            <AlertDialogAction onClick={() => run(() => deleteConnectionAction(ref), () => `${name} was deleted.`, () => router.push("/connections"))}>Delete</AlertDialogAction>
-          </AlertDialogFooter>
-        </AlertDialogContent>
-      </AlertDialog>
+        }
+        title={<>Delete {name}?</>}
+        description={<>Its stored credentials are erased. Code that uses it falls back to the platform-wide connection, if there is one.</>}
+        confirmLabel="Delete"
+        onConfirm={() =>
+          run(
+            () => deleteConnectionAction(ref),
+            () => `${name} was deleted.`,
+            () => router.push("/connections"),
+          )
+        }
+      />
     </div>
   );
 }

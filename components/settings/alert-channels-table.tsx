@@ -4,17 +4,7 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { toast } from "sonner";
 import { deleteAlertChannelAction, sendTestAlertAction, setAlertChannelEnabledAction } from "@/lib/actions/alerts";
-import {
-  AlertDialog,
-  AlertDialogAction,
-  AlertDialogCancel,
-  AlertDialogContent,
-  AlertDialogDescription,
-  AlertDialogFooter,
-  AlertDialogHeader,
-  AlertDialogTitle,
-  AlertDialogTrigger,
-} from "@/components/ui/alert-dialog";
+import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Switch } from "@/components/ui/switch";
@@ -111,23 +101,17 @@ export function AlertChannelsTable({ orgId, channels, canManage }: { orgId: stri
                     <Button variant="outline" size="sm" disabled={pending} onClick={() => test(c)}>
                       Send test alert
                     </Button>
-                    <AlertDialog>
-                      <AlertDialogTrigger asChild>
+                    <ConfirmDialog
+                      trigger={
                         <Button variant="ghost" size="sm" disabled={pending}>
                           Delete
                         </Button>
-                      </AlertDialogTrigger>
-                      <AlertDialogContent>
-                        <AlertDialogHeader>
-                          <AlertDialogTitle>Stop sending alerts through {c.connectionName}?</AlertDialogTitle>
-                          <AlertDialogDescription>The channel is removed; the connection itself stays. Alerts still go to the other channels.</AlertDialogDescription>
-                        </AlertDialogHeader>
-                        <AlertDialogFooter>
-                          <AlertDialogCancel>Cancel</AlertDialogCancel>
-                          <AlertDialogAction onClick={() => run(() => deleteAlertChannelAction({ orgId, channelId: c.id }), "Alert channel deleted.")}>Delete</AlertDialogAction>
-                        </AlertDialogFooter>
-                      </AlertDialogContent>
-                    </AlertDialog>
+                      }
+                      title={<>Stop sending alerts through {c.connectionName}?</>}
+                      description={<>The channel is removed; the connection itself stays. Alerts still go to the other channels.</>}
+                      confirmLabel="Delete"
+                      onConfirm={() => run(() => deleteAlertChannelAction({ orgId, channelId: c.id }), "Alert channel deleted.")}
+                    />
                   </div>
                 ) : null}
               </TableCell>

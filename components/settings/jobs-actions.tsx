@@ -4,17 +4,7 @@ import { useRouter } from "next/navigation";
 import { toast } from "sonner";
 import { redriveJobAction, redriveQueueAction, retryJobAction } from "@/lib/actions/jobs";
 import type { JobScopeName } from "@/lib/schemas/jobs";
-import {
-  AlertDialog,
-  AlertDialogAction,
-  AlertDialogCancel,
-  AlertDialogContent,
-  AlertDialogDescription,
-  AlertDialogFooter,
-  AlertDialogHeader,
-  AlertDialogTitle,
-  AlertDialogTrigger,
-} from "@/components/ui/alert-dialog";
+import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { Button } from "@/components/ui/button";
 
 type Common = { orgId: string; scope: JobScopeName };
@@ -37,7 +27,17 @@ function useJobAction() {
 export function RetryJobButton({ orgId, scope, queue, jobId }: Common & { queue: string; jobId: string }) {
   const { pending, run } = useJobAction();
   return (
-    <Button size="sm" variant="outline" disabled={pending} onClick={() => run(() => retryJobAction({ orgId, scope, queue, jobId }), () => `Job ${jobId.slice(0, 8)} is queued again on ${queue}.`)}>
+    <Button
+      size="sm"
+      variant="outline"
+      disabled={pending}
+      onClick={() =>
+        run(
+          () => retryJobAction({ orgId, scope, queue, jobId }),
+          () => `Job ${jobId.slice(0, 8)} is queued again on ${queue}.`,
+        )
+      }
+    >
       {pending ? "Retrying…" : "Retry"}
     </Button>
   );
@@ -46,7 +46,17 @@ export function RetryJobButton({ orgId, scope, queue, jobId }: Common & { queue:
 export function RedriveJobButton({ orgId, scope, queue, jobId }: Common & { queue: string; jobId: string }) {
   const { pending, run } = useJobAction();
   return (
-    <Button size="sm" variant="outline" disabled={pending} onClick={() => run(() => redriveJobAction({ orgId, scope, jobId }), () => `Job ${jobId.slice(0, 8)} is back on ${queue}.`)}>
+    <Button
+      size="sm"
+      variant="outline"
+      disabled={pending}
+      onClick={() =>
+        run(
+          () => redriveJobAction({ orgId, scope, jobId }),
+          () => `Job ${jobId.slice(0, 8)} is back on ${queue}.`,
+        )
+      }
+    >
       {pending ? "Redriving…" : "Redrive"}
     </Button>
   );
@@ -56,36 +66,28 @@ export function RedriveQueueButton({ orgId, scope, queue, count }: Common & { qu
   const router = useRouter();
   const [pending, start] = useTransition();
   return (
-    <AlertDialog>
-      <AlertDialogTrigger asChild>
+    <ConfirmDialog
+      trigger={
         <Button size="sm" variant="outline" disabled={pending}>
           {pending ? "Redriving…" : "Redrive all"}
         </Button>
-      </AlertDialogTrigger>
-      <AlertDialogContent>
-        <AlertDialogHeader>
-          <AlertDialogTitle>Redrive {count} dead-lettered {queue} {count === 1 ? "job" : "jobs"}?</AlertDialogTitle>
-          <AlertDialogDescription>
-            Each one goes back on {queue} as a fresh job with the queue&apos;s full retries. If whatever made them fail is not fixed, they fail and come back here.
-          </AlertDialogDescription>
-        </AlertDialogHeader>
-        <AlertDialogFooter>
-          <AlertDialogCancel>Cancel</AlertDialogCancel>
-          <AlertDialogAction
-            onClick={() =>
-              start(async () => {
-                const r = await redriveQueueAction({ orgId, scope, queue });
-                if (r?.serverError) toast.error(r.serverError);
-                else if (r?.data) toast.success(r.data.moved === 0 ? `Nothing to redrive on ${queue}.` : `${r.data.moved} ${r.data.moved === 1 ? "job is" : "jobs are"} back on ${queue}.`);
-                router.refresh();
-              })
-            }
-          >
-            Redrive all
-          </AlertDialogAction>
-        </AlertDialogFooter>
-      </AlertDialogContent>
-    </AlertDialog>
+      }
+      title={
+        <>
+          Redrive {count} dead-lettered {queue} {count === 1 ? "job" : "jobs"}?
+        </>
+      }
+      description={<>Each one goes back on {queue} as a fresh job with the queue&apos;s full retries. If whatever made them fail is not fixed, they fail and come back here.</>}
+      confirmLabel="Redrive all"
+      onConfirm={() =>
+        start(async () => {
+          const r = await redriveQueueAction({ orgId, scope, queue });
+          if (r?.serverError) toast.error(r.serverError);
+          else if (r?.data) toast.success(r.data.moved === 0 ? `Nothing to redrive on ${queue}.` : `${r.data.moved} ${r.data.moved === 1 ? "job is" : "jobs are"} back on ${queue}.`);
+          router.refresh();
+        })
+      }
+    />
   );
 }
 

@@ -5,17 +5,7 @@ import { toast } from "sonner";
 import { changeMemberRoleAction } from "@/lib/actions/change-member-role";
 import { removeMemberAction } from "@/lib/actions/remove-member";
 import { revokeInvitationAction } from "@/lib/actions/revoke-invitation";
-import {
-  AlertDialog,
-  AlertDialogAction,
-  AlertDialogCancel,
-  AlertDialogContent,
-  AlertDialogDescription,
-  AlertDialogFooter,
-  AlertDialogHeader,
-  AlertDialogTitle,
-  AlertDialogTrigger,
-} from "@/components/ui/alert-dialog";
+import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
@@ -25,7 +15,21 @@ type Role = "owner" | "admin" | "member";
 type Member = { userId: string; name: string | null; email: string; role: Role; createdAt: string };
 type Invitation = { id: string; email: string; role: Role; expiresAt: string };
 
-export function MembersTable({ orgId, orgName, members, invitations, canManage, currentUserId }: { orgId: string; orgName: string; members: Member[]; invitations: Invitation[]; canManage: boolean; currentUserId: string }) {
+export function MembersTable({
+  orgId,
+  orgName,
+  members,
+  invitations,
+  canManage,
+  currentUserId,
+}: {
+  orgId: string;
+  orgName: string;
+  members: Member[];
+  invitations: Invitation[];
+  canManage: boolean;
+  currentUserId: string;
+}) {
   const router = useRouter();
   const [pending, startTransition] = useTransition();
 
@@ -77,23 +81,17 @@ export function MembersTable({ orgId, orgName, members, invitations, canManage, 
               <TableCell>{m.createdAt.slice(0, 10)}</TableCell>
               {canManage ? (
                 <TableCell className="text-right">
-                  <AlertDialog>
-                    <AlertDialogTrigger asChild>
+                  <ConfirmDialog
+                    trigger={
                       <Button variant="ghost" size="sm" disabled={pending}>
                         Remove
                       </Button>
-                    </AlertDialogTrigger>
-                    <AlertDialogContent>
-                      <AlertDialogHeader>
-                        <AlertDialogTitle>Remove {m.email}?</AlertDialogTitle>
-                        <AlertDialogDescription>They lose access to {orgName} at once. Their account stays, and they keep access to other organizations.</AlertDialogDescription>
-                      </AlertDialogHeader>
-                      <AlertDialogFooter>
-                        <AlertDialogCancel>Cancel</AlertDialogCancel>
-                        <AlertDialogAction onClick={() => run(`${m.email} was removed.`, () => removeMemberAction({ orgId, userId: m.userId }))}>Remove</AlertDialogAction>
-                      </AlertDialogFooter>
-                    </AlertDialogContent>
-                  </AlertDialog>
+                    }
+                    title={<>Remove {m.email}?</>}
+                    description={<>They lose access to {orgName} at once. Their account stays, and they keep access to other organizations.</>}
+                    confirmLabel="Remove"
+                    onConfirm={() => run(`${m.email} was removed.`, () => removeMemberAction({ orgId, userId: m.userId }))}
+                  />
                 </TableCell>
               ) : null}
             </TableRow>

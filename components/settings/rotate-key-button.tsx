@@ -3,17 +3,7 @@ import { useEffect, useTransition } from "react";
 import { useRouter } from "next/navigation";
 import { toast } from "sonner";
 import { rotateDataKeyAction } from "@/lib/actions/rotate-data-key";
-import {
-  AlertDialog,
-  AlertDialogAction,
-  AlertDialogCancel,
-  AlertDialogContent,
-  AlertDialogDescription,
-  AlertDialogFooter,
-  AlertDialogHeader,
-  AlertDialogTitle,
-  AlertDialogTrigger,
-} from "@/components/ui/alert-dialog";
+import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { Button } from "@/components/ui/button";
 
 export function RotateKeyButton({ orgId, scope, running, label }: { orgId: string; scope: "organization" | "platform"; running: boolean; label: string }) {
@@ -26,35 +16,28 @@ export function RotateKeyButton({ orgId, scope, running, label }: { orgId: strin
     return () => clearInterval(t);
   }, [running, router]);
   return (
-    <AlertDialog>
-      <AlertDialogTrigger asChild>
+    <ConfirmDialog
+      trigger={
         <Button variant="outline" disabled={pending || running}>
           {running ? "Rotation running…" : `Rotate ${label} data key`}
         </Button>
-      </AlertDialogTrigger>
-      <AlertDialogContent>
-        <AlertDialogHeader>
-          <AlertDialogTitle>Rotate the {label} data key?</AlertDialogTitle>
-          <AlertDialogDescription>
-            A new key version encrypts everything saved from now on, and a background job re-encrypts the stored secrets in batches. Connections keep working throughout. The old version is retired when no secret uses it.
-          </AlertDialogDescription>
-        </AlertDialogHeader>
-        <AlertDialogFooter>
-          <AlertDialogCancel>Cancel</AlertDialogCancel>
-          <AlertDialogAction
-            onClick={() =>
-              start(async () => {
-                const r = await rotateDataKeyAction({ orgId, scope });
-                if (r?.serverError) toast.error(r.serverError);
-                else if (r?.data) toast.success(`Version ${r.data.toVersion} is active; re-encrypting ${r.data.total} secrets.`);
-                router.refresh();
-              })
-            }
-          >
-            Rotate
-          </AlertDialogAction>
-        </AlertDialogFooter>
-      </AlertDialogContent>
-    </AlertDialog>
+      }
+      title={<>Rotate the {label} data key?</>}
+      description={
+        <>
+          A new key version encrypts everything saved from now on, and a background job re-encrypts the stored secrets in batches. Connections keep working throughout. The old version is retired when
+          no secret uses it.
+        </>
+      }
+      confirmLabel="Rotate"
+      onConfirm={() =>
+        start(async () => {
+          const r = await rotateDataKeyAction({ orgId, scope });
+          if (r?.serverError) toast.error(r.serverError);
+          else if (r?.data) toast.success(`Version ${r.data.toVersion} is active; re-encrypting ${r.data.total} secrets.`);
+          router.refresh();
+        })
+      }
+    />
   );
 }

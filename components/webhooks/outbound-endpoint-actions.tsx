@@ -2,17 +2,7 @@
 import { useTransition } from "react";
 import { useRouter } from "next/navigation";
 import { toast } from "sonner";
-import {
-  AlertDialog,
-  AlertDialogAction,
-  AlertDialogCancel,
-  AlertDialogContent,
-  AlertDialogDescription,
-  AlertDialogFooter,
-  AlertDialogHeader,
-  AlertDialogTitle,
-  AlertDialogTrigger,
-} from "@/components/ui/alert-dialog";
+import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { Button } from "@/components/ui/button";
 import { rotateSigningSecretAction, sendTestEventAction } from "@/lib/actions/outbound-webhooks";
 
@@ -40,36 +30,29 @@ export function OutboundEndpointActions({ orgId, connectionId, canSendEvents }: 
           Send test event
         </Button>
       ) : null}
-      <AlertDialog>
-        <AlertDialogTrigger asChild>
+      <ConfirmDialog
+        trigger={
           <Button variant="outline" disabled={pending}>
             Rotate signing secret
           </Button>
-        </AlertDialogTrigger>
-        <AlertDialogContent>
-          <AlertDialogHeader>
-            <AlertDialogTitle>Rotate the signing secret?</AlertDialogTitle>
-            <AlertDialogDescription>
-              Patchbay generates a new secret. For the next 24 hours every delivery carries two signatures, one per secret, so the receiver keeps verifying while you give it the new secret (reveal it in Settings). After 24 hours only the new secret signs.
-            </AlertDialogDescription>
-          </AlertDialogHeader>
-          <AlertDialogFooter>
-            <AlertDialogCancel>Cancel</AlertDialogCancel>
-            <AlertDialogAction
-              onClick={() =>
-                start(async () => {
-                  const r = await rotateSigningSecretAction(ref);
-                  if (r?.serverError) toast.error(r.serverError);
-                  else if (r?.data) toast.success(`New signing secret active. The old one stays valid until ${utc(r.data.previousValidUntil)}.`);
-                  router.refresh();
-                })
-              }
-            >
-              Rotate
-            </AlertDialogAction>
-          </AlertDialogFooter>
-        </AlertDialogContent>
-      </AlertDialog>
+        }
+        title={<>Rotate the signing secret?</>}
+        description={
+          <>
+            Patchbay generates a new secret. For the next 24 hours every delivery carries two signatures, one per secret, so the receiver keeps verifying while you give it the new secret (reveal it in
+            Settings). After 24 hours only the new secret signs.
+          </>
+        }
+        confirmLabel="Rotate"
+        onConfirm={() =>
+          start(async () => {
+            const r = await rotateSigningSecretAction(ref);
+            if (r?.serverError) toast.error(r.serverError);
+            else if (r?.data) toast.success(`New signing secret active. The old one stays valid until ${utc(r.data.previousValidUntil)}.`);
+            router.refresh();
+          })
+        }
+      />
     </div>
   );
 }
