@@ -134,4 +134,26 @@ test("build a mapping in the editor with a live preview, save a version, activat
   const row = page.getByTestId("mappings-table").getByRole("row", { name: /CRM API · people/ });
   await expect(row).toContainText("Contact");
   await expect(row).toContainText("v1");
+  await page.screenshot({ path: "test-results/mappings-list.png", fullPage: true });
+});
+
+test("define a custom target schema; problems are shown on their field", async ({ page }) => {
+  await signInAsOwner(page);
+  await page.goto("/mappings");
+  const dialog = page.getByRole("dialog");
+  await clickUntilVisible(page.getByRole("button", { name: "New target schema" }), dialog);
+  await dialog.getByLabel("Name").fill("Ticket");
+  await dialog.getByLabel("Key").fill("ticket");
+  await dialog.getByRole("button", { name: "Add field" }).click();
+  await dialog.getByLabel("Field 2 name").fill("priority");
+  await dialog.getByLabel("Field 2 type").selectOption("enum");
+  await dialog.getByRole("button", { name: "Create" }).click();
+  await expect(dialog.getByText("An enum field needs its values.")).toBeVisible();
+  await dialog.getByLabel("Field 2 values").fill("low, high");
+  await dialog.getByRole("button", { name: "Create" }).click();
+  await expect(dialog).toBeHidden();
+  const schemas = page.getByTestId("target-schemas");
+  await expect(schemas).toContainText("Ticket");
+  await expect(schemas).toContainText("priority: enum");
+  await expect(schemas).toContainText("externalId*: string");
 });

@@ -235,7 +235,7 @@ export function MappingEditor(props: EditorProps) {
                     onDrop={() => dragged.current && connect(f.name, dragged.current)}
                     data-testid={`target-${f.name}`}
                   >
-                    <div className="grid grid-cols-[1.5rem_minmax(0,10rem)_minmax(0,1fr)] items-center gap-2 sm:grid-cols-[1.5rem_minmax(0,12rem)_minmax(0,1fr)_auto]">
+                    <div className="grid grid-cols-[1.5rem_minmax(0,11rem)_minmax(0,1fr)] items-center gap-2">
                       <Button type="button" size="icon" variant="ghost" className="size-6" disabled={!rule} aria-label={`${isOpen ? "Close" : "Open"} ${f.name}`} aria-expanded={isOpen} onClick={() => setOpen(isOpen ? null : f.name)}>
                         {isOpen ? <ChevronDown className="size-4" /> : <ChevronRight className="size-4" />}
                       </Button>
@@ -244,7 +244,11 @@ export function MappingEditor(props: EditorProps) {
                           {f.name}
                           {f.required ? <span className="text-destructive"> *</span> : null}
                         </div>
-                        <div className="text-xs text-muted-foreground">{f.type}</div>
+                        <div className="truncate text-xs text-muted-foreground">
+                          {f.type}
+                          {rule && rule.transforms.length > 0 ? ` · ${rule.transforms.length} step${rule.transforms.length === 1 ? "" : "s"}` : ""}
+                          {rule && rule.validations.length > 0 ? ` · ${rule.validations.length} check${rule.validations.length === 1 ? "" : "s"}` : ""}
+                        </div>
                       </div>
                       <NativeSelect aria-label={`Source for ${f.name}`} value={rule?.source ?? ""} disabled={!canManage} onChange={(e) => connect(f.name, e.target.value)} aria-invalid={errors(`rules.${i}.source`).length > 0 || undefined}>
                         <option value="">— not mapped —</option>
@@ -255,10 +259,6 @@ export function MappingEditor(props: EditorProps) {
                           </option>
                         ))}
                       </NativeSelect>
-                      <div className="col-span-3 flex gap-1 sm:col-span-1">
-                        {rule && rule.transforms.length > 0 ? <Badge variant="secondary">{rule.transforms.length} step{rule.transforms.length === 1 ? "" : "s"}</Badge> : null}
-                        {rule && rule.validations.length > 0 ? <Badge variant="secondary">{rule.validations.length} check{rule.validations.length === 1 ? "" : "s"}</Badge> : null}
-                      </div>
                     </div>
                     {!isOpen && fieldErrors.length > 0 ? (
                       <p className="pl-8 text-xs text-destructive" data-testid="field-error">

@@ -7,7 +7,7 @@ import { getBoss, stopBoss } from "@/lib/jobs/boss";
 import { clearMapperCache, loadStreamMapper } from "@/lib/mapping/active";
 import { runRemap } from "@/lib/mapping/remap";
 import { activateMappingVersion, applyTemplate, createMapping, deleteTemplate, dryRunVersion, listTargets, listTemplates, removeTargetSchema, saveMappingVersion, saveTargetSchema, saveTemplate, startRemap } from "@/lib/mapping/service";
-import { getMapping, listMappableStreams, listMappings, listMappingVersions, listSampleRecords } from "./mappings";
+import { getMapping, getMappingOfStream, listMappableStreams, listMappings, listMappingVersions, listSampleRecords } from "./mappings";
 
 describe.each(testDbKinds())("mappings on %s", (kind) => {
   let handle: DbHandle;
@@ -194,6 +194,8 @@ describe.each(testDbKinds())("mappings on %s", (kind) => {
   it("another organization can neither read, dry-run, activate, save nor re-map", async () => {
     const v = (await listMappingVersions(acme, mappingId))[0]!;
     expect(await getMapping(globex, mappingId)).toBeUndefined();
+    expect(await getMappingOfStream(acme, streamId)).toMatchObject({ id: mappingId, targetSchema: "contact" });
+    expect(await getMappingOfStream(globex, streamId)).toBeUndefined();
     expect(await listMappingVersions(globex, mappingId)).toEqual([]);
     expect(await listMappings(globex)).toEqual([]);
     expect(await listSampleRecords(globex, { integrationId: "c-hub", entity: "contacts" }, 5)).toEqual([]);

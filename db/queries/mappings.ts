@@ -113,6 +113,17 @@ export async function getMapping(orgId: string, id: string, db: Executor = getDb
   return row ? { ...row.mapping, connectionName: row.connectionName, providerKey: row.providerKey } : undefined;
 }
 
+/** The mapping of a stream with its active version number (the connection's Sync tab shows it). */
+export async function getMappingOfStream(orgId: string, streamId: string, db: Executor = getDb()) {
+  const [row] = await db
+    .select({ id: dataMappings.id, targetSchema: dataMappings.targetSchema, activeVersion: dataMappingVersions.version, remapStatus: dataMappings.remapStatus })
+    .from(dataMappings)
+    .leftJoin(dataMappingVersions, eq(dataMappingVersions.id, dataMappings.activeVersionId))
+    .where(and(eq(dataMappings.streamId, streamId), eq(dataMappings.orgId, orgId)))
+    .limit(1);
+  return row;
+}
+
 export async function lockMapping(orgId: string, id: string, tx: Executor): Promise<DataMappingRow | undefined> {
   const [row] = await tx
     .select()
