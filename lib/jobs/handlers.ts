@@ -8,6 +8,7 @@ import { runMaintenance, scheduleDueChecks, scheduleTokenRefreshes } from "@/lib
 import { runDekRotation } from "@/lib/lockbox/rotation";
 import { deliverOutbound } from "@/lib/webhooks/outbound";
 import { processWebhookEvent } from "@/lib/webhooks/process";
+import { runRemap } from "@/lib/mapping/remap";
 import type { JobData, QueueName } from "./queues";
 
 export type Handler<Q extends QueueName> = (job: Job<JobData[Q]>) => Promise<unknown>;
@@ -33,4 +34,5 @@ export const handlers: { [Q in QueueName]: Handler<Q> } = {
   maintenance: () => runMaintenance(),
   "outbound-delivery": (job) => deliverOutbound(job.data.deliveryId, { expectedAttempt: job.data.attempt }),
   "webhook-process": (job) => processWebhookEvent(job.data.eventId, { retryCount: job.retryCount }),
+  "mapping-remap": (job) => runRemap(job.data.mappingId, job.data.orgId),
 };

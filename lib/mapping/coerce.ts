@@ -73,7 +73,8 @@ export function coercerFor(type: FieldType, enumValues?: readonly string[]): Coe
     case "email":
       return (v) => {
         if (typeof v !== "string") return new StepFailure(`Expected an email address, got ${kind(v)}.`);
-        const s = v.trim().toLowerCase();
+        // Trimmed, not lower-cased: changing the case is the "Lower case" step's job, visible in the rule.
+        const s = v.trim();
         return isEmail(s) ? s : new StepFailure(`"${v.slice(0, 60)}" is not an email address.`);
       };
     case "url":

@@ -14,7 +14,7 @@ const base: MappingDefinitionInput = {
   targetSchema: "contact",
   rules: [
     { id: "1", source: "id", target: "externalId", type: "string", required: true },
-    { id: "2", source: "properties.email", target: "email", type: "email", transforms: [{ op: "trim" }] },
+    { id: "2", source: "properties.email", target: "email", type: "email", transforms: [{ op: "trim" }, { op: "lower" }] },
     { id: "3", source: "properties.createdate", target: "createdAt", type: "date" },
     { id: "4", source: "archived", target: "archived", type: "boolean", default: false },
   ],

@@ -150,7 +150,7 @@ export function checkAgainstTarget(def: MappingDefinition, target: TargetSchemaD
   def.rules.forEach((r, i) => {
     const f = fields.get(r.target);
     if (!f) issues.push({ path: ["rules", i, "target"], message: `${target.name} has no field "${r.target}".` });
-    else if (!typeCompatible(r.type, f.type)) issues.push({ path: ["rules", i, "type"], message: `${target.name}.${f.name} is a ${f.type} field; this rule produces ${r.type}.` });
+    else if (!typeCompatible(r.type, f.type)) issues.push({ path: ["rules", i, "type"], message: `${target.name}.${f.name} is ${/^[aeiou]/.test(f.type) ? "an" : "a"} ${f.type} field; this rule produces ${r.type}.` });
   });
   return issues;
 }
