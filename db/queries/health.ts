@@ -5,7 +5,12 @@ import { alertChannels, connectionHealth, healthChecks, healthStatusChanges, int
 
 export type ConnectionHealthRow = typeof connectionHealth.$inferSelect;
 
-/** A connection for the health worker, whatever its organization (workers act for the system). */
+/**
+ * A connection by id, whatever its organization: for the workers (they act for the system) and for
+ * the webhook route (the URL names the connection; the signature, checked with that connection's
+ * own secret, is the authentication). The one unscoped lookup: user-facing code uses
+ * getVisibleConnection.
+ */
 export async function getConnectionForHealth(id: string, db: Executor = getDb()) {
   const [row] = await db.select().from(integrations).where(eq(integrations.id, id)).limit(1);
   return row;

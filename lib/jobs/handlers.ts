@@ -7,7 +7,6 @@ import { runHealthCheck } from "@/lib/health/check";
 import { runMaintenance, scheduleDueChecks, scheduleTokenRefreshes } from "@/lib/health/schedule";
 import { runDekRotation } from "@/lib/lockbox/rotation";
 import { deliverOutbound } from "@/lib/webhooks/outbound";
-import { processWebhookEvent } from "@/lib/webhooks/process";
 import type { JobData, QueueName } from "./queues";
 
 export type Handler<Q extends QueueName> = (job: Job<JobData[Q]>) => Promise<unknown>;
@@ -32,5 +31,4 @@ export const handlers: { [Q in QueueName]: Handler<Q> } = {
   "alert-deliver": (job) => deliverAlert(job.data.changeId),
   maintenance: () => runMaintenance(),
   "outbound-delivery": (job) => deliverOutbound(job.data.deliveryId, { expectedAttempt: job.data.attempt }),
-  "webhook-process": (job) => processWebhookEvent(job.data.eventId, { retryCount: job.retryCount }),
 };
