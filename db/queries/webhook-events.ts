@@ -1,6 +1,6 @@
 import "server-only";
 import { and, asc, count, desc, eq, ilike, inArray, lte, ne, or, sql, type SQL } from "drizzle-orm";
-import { getDb, type Executor } from "@/db/client";
+import { dbHandle, getDb, type DbHandle, type Executor } from "@/db/client";
 import { integrations, webhookEvents, type WebhookEventStatus } from "@/db/schema";
 
 export type WebhookEventRow = typeof webhookEvents.$inferSelect;
@@ -21,21 +21,25 @@ export type WebhookEventStore = {
   payloadJson: string | null;
 };
 
+const STORE_SQL = `
+  with ins as (
+    insert into webhook_events (id, org_id, integration_id, provider_key, delivery_id, event_type, headers, body, payload)
+    values ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9::jsonb)
+    on conflict (integration_id, delivery_id) do nothing
+    returning id
+  )
+  select id, pg_notify($10, $11) from ins`;
+
 /**
  * Store an event once per (connection, delivery id) and announce it, in ONE statement run on its
  * own (autocommit: atomic, one round trip, one commit): the insert, and a NOTIFY for the new row
  * only. The NOTIFY carries the live event for the UI and wakes the workers (the row is the queue
- * entry: status received, due now). Returns false for a duplicate, which sends no NOTIFY.
+ * entry: status received, due now). Returns false for a duplicate, which sends no NOTIFY. On
+ * PostgreSQL it is a named prepared statement (parsed and planned once per pooled connection).
  */
-export async function storeWebhookEvent(row: WebhookEventStore, notify: { channel: string; payload: string }, db: Executor = getDb()): Promise<boolean> {
-  const res = (await db.execute(sql`
-    with ins as (
-      insert into webhook_events (id, org_id, integration_id, provider_key, delivery_id, event_type, headers, body, payload)
-      values (${row.id}, ${row.orgId}, ${row.integrationId}, ${row.providerKey}, ${row.deliveryId}, ${row.eventType}, ${row.headersJson}::jsonb, ${row.body}, ${row.payloadJson}::jsonb)
-      on conflict (integration_id, delivery_id) do nothing
-      returning id
-    )
-    select id, pg_notify(${notify.channel}, ${notify.payload}) from ins`)) as unknown as { rows: unknown[] };
+export async function storeWebhookEvent(row: WebhookEventStore, notify: { channel: string; payload: string }, handle: DbHandle = dbHandle()): Promise<boolean> {
+  const values = [row.id, row.orgId, row.integrationId, row.providerKey, row.deliveryId, row.eventType, row.headersJson, row.body, row.payloadJson, notify.channel, notify.payload];
+  const res = handle.kind === "postgres" ? await handle.pool.query({ name: "patchbay_webhook_store", text: STORE_SQL, values }) : await handle.pglite.query(STORE_SQL, values);
   return res.rows.length > 0;
 }
 
@@ -80,6 +84,22 @@ export async function claimWebhookEvent(id: string, leaseSeconds: number, db: Ex
     .where(and(eq(webhookEvents.id, id), ne(webhookEvents.status, "processed"), or(ne(webhookEvents.status, "processing"), lte(webhookEvents.nextAttemptAt, sql`now()`))))
     .returning();
   return row ?? null;
+}
+
+/**
+ * Mark processed events, with their processing time and latency, and NOTIFY each one's live event
+ * (`note`), in one statement for a whole batch.
+ */
+export async function markWebhookEventsProcessed(done: { id: string; at: string; ms: number; note: string }[], channel: string, tx: Executor): Promise<void> {
+  if (done.length === 0) return;
+  await tx.execute(sql`
+    with upd as (
+      update webhook_events w set status = 'processed', processed_at = v.at, latency_ms = v.ms, last_error = null
+      from jsonb_to_recordset(${JSON.stringify(done)}::jsonb) as v(id text, at timestamptz, ms integer, note text)
+      where w.id = v.id
+      returning v.note
+    )
+    select pg_notify(${channel}, note) from upd`);
 }
 
 export async function getWebhookEventById(id: string, db: Executor = getDb()): Promise<WebhookEventRow | undefined> {

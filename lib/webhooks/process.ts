@@ -1,8 +1,8 @@
 import "server-only";
 import { getDb, type Tx } from "@/db/client";
 import { getVisibleConnection, type ConnectionRow } from "@/db/queries/integrations";
-import { claimWebhookEvent, updateWebhookEvent, type WebhookEventRow } from "@/db/queries/webhook-events";
-import { publishEvent } from "@/lib/events/publish";
+import { claimWebhookEvent, markWebhookEventsProcessed, updateWebhookEvent, type WebhookEventRow } from "@/db/queries/webhook-events";
+import { EVENTS_CHANNEL, liveEventPayload, publishEvent } from "@/lib/events/publish";
 import { logger } from "@/lib/logger";
 import { providerWebhookHandlers, webhookListeners } from "./handlers";
 
@@ -22,8 +22,10 @@ async function loadConnection(event: WebhookEventRow, tx: Tx): Promise<Connectio
   return getVisibleConnection(event.orgId ?? "", event.integrationId, tx);
 }
 
-/** The provider's handler, the listeners and the "processed" mark, in the caller's transaction (or savepoint). */
-async function handleEvent(tx: Tx, event: WebhookEventRow): Promise<void> {
+type Done = { id: string; at: string; ms: number; note: string };
+
+/** The provider's handler and the listeners, in the caller's transaction; what the "processed" mark needs. */
+async function runHandlers(tx: Tx, event: WebhookEventRow): Promise<Done> {
   const connection = await loadConnection(event, tx);
   if (connection) {
     await providerWebhookHandlers[event.providerKey]?.(tx, { event, connection });
@@ -31,8 +33,8 @@ async function handleEvent(tx: Tx, event: WebhookEventRow): Promise<void> {
   }
   const processedAt = new Date();
   const latencyMs = Math.max(0, processedAt.getTime() - event.receivedAt.getTime());
-  await updateWebhookEvent(event.id, { status: "processed", processedAt, latencyMs, lastError: null }, tx);
-  await publishEvent(tx, { orgId: event.orgId, type: "webhook.processed", data: { id: event.id, connectionId: event.integrationId, status: "processed", latencyMs } });
+  const note = liveEventPayload({ orgId: event.orgId, type: "webhook.processed", data: { id: event.id, connectionId: event.integrationId, status: "processed", latencyMs } });
+  return { id: event.id, at: processedAt.toISOString(), ms: latencyMs, note };
 }
 
 async function recordFailure(tx: Tx, event: WebhookEventRow, message: string, dead: boolean): Promise<void> {
@@ -41,39 +43,55 @@ async function recordFailure(tx: Tx, event: WebhookEventRow, message: string, de
   await publishEvent(tx, { orgId: event.orgId, type: "webhook.processed", data: { id: event.id, connectionId: event.integrationId, status: dead ? "dead" : "failed" } });
 }
 
+const exhaustedMessage = (event: WebhookEventRow) => event.lastError ?? `Processing did not finish in ${MAX_PROCESS_ATTEMPTS} attempts (the worker stopped each time).`;
+
 export type BatchResult = { processed: number; failed: number; dead: number; errors: Map<string, unknown> };
 
 /**
- * Process events already claimed (status processing, attempt counted): ONE transaction for the
- * batch, each event in its own savepoint. An event whose handling throws is rolled back alone and
- * recorded as failed (retried after its backoff) or, out of attempts, dead; the others commit.
- * An event claimed with its attempts already used up (its workers kept dying on it) is dead
- * without running again.
+ * Process events already claimed (status processing, attempt counted). The whole batch runs in ONE
+ * transaction, its "processed" marks and live events in one statement at the end. If anything in
+ * it throws, that transaction rolls back and each event runs again in its own transaction: the
+ * failing one is recorded as failed (retried after its backoff) or, out of attempts, dead; the
+ * others commit. An event claimed with its attempts already used up (its workers kept dying on
+ * it) is dead without running again.
  */
 export async function processClaimedEvents(events: WebhookEventRow[], opts: { deadOnFailure?: boolean } = {}): Promise<BatchResult> {
   const result: BatchResult = { processed: 0, failed: 0, dead: 0, errors: new Map() };
-  if (events.length === 0) return result;
-  await getDb().transaction(async (tx) => {
-    for (const event of events) {
-      if (event.runAttempts > MAX_PROCESS_ATTEMPTS) {
-        await recordFailure(tx, event, event.lastError ?? `Processing did not finish in ${MAX_PROCESS_ATTEMPTS} attempts (the worker stopped each time).`, true);
-        result.dead++;
-        continue;
-      }
-      try {
-        await tx.transaction((sp) => handleEvent(sp, event));
-        result.processed++;
-      } catch (err) {
-        const dead = opts.deadOnFailure === true || event.runAttempts >= MAX_PROCESS_ATTEMPTS;
-        const message = err instanceof Error ? err.message : String(err);
-        logger.warn({ eventId: event.id, provider: event.providerKey, attempt: event.runAttempts, dead, err }, "webhook processing failed");
-        await recordFailure(tx, event, message, dead);
-        result.errors.set(event.id, err);
-        if (dead) result.dead++;
-        else result.failed++;
-      }
+  const runnable = events.filter((e) => e.runAttempts <= MAX_PROCESS_ATTEMPTS);
+  const exhausted = events.filter((e) => e.runAttempts > MAX_PROCESS_ATTEMPTS);
+  if (exhausted.length) {
+    await getDb().transaction(async (tx) => {
+      for (const event of exhausted) await recordFailure(tx, event, exhaustedMessage(event), true);
+    });
+    result.dead += exhausted.length;
+  }
+  if (runnable.length > 1) {
+    try {
+      await getDb().transaction(async (tx) => {
+        const done: Done[] = [];
+        for (const event of runnable) done.push(await runHandlers(tx, event));
+        await markWebhookEventsProcessed(done, EVENTS_CHANNEL, tx);
+      });
+      result.processed += runnable.length;
+      return result;
+    } catch {
+      // One event (or the database) failed: find out which, one event at a time.
     }
-  });
+  }
+  for (const event of runnable) {
+    try {
+      await getDb().transaction(async (tx) => markWebhookEventsProcessed([await runHandlers(tx, event)], EVENTS_CHANNEL, tx));
+      result.processed++;
+    } catch (err) {
+      const dead = opts.deadOnFailure === true || event.runAttempts >= MAX_PROCESS_ATTEMPTS;
+      const message = err instanceof Error ? err.message : String(err);
+      logger.warn({ eventId: event.id, provider: event.providerKey, attempt: event.runAttempts, dead, err }, "webhook processing failed");
+      await getDb().transaction((tx) => recordFailure(tx, event, message, dead));
+      result.errors.set(event.id, err);
+      if (dead) result.dead++;
+      else result.failed++;
+    }
+  }
   return result;
 }
 

@@ -12,6 +12,7 @@ import { POST } from "@/app/api/webhooks/[connectionId]/route";
 import { createConnection } from "@/lib/connections/service";
 import { getBoss, stopBoss } from "@/lib/jobs/boss";
 import { completeSetup } from "@/lib/organizations/setup";
+import { stopEventBus, subscribe } from "@/lib/events/bus";
 import { stripeDelivery } from "./testing/signers";
 import { providerWebhookHandlers } from "./handlers";
 import { MAX_PROCESS_ATTEMPTS, retryDelaySeconds } from "./process";
@@ -23,6 +24,7 @@ const BASE = "http://hub.test";
 describe.each(testDbKinds())("webhook queue on %s", (kind) => {
   let handle: DbHandle;
   let connectionId: string;
+  let orgId: string;
   let n = 0;
 
   const deliver = async (type = "invoice.paid") => {
@@ -46,6 +48,7 @@ describe.each(testDbKinds())("webhook queue on %s", (kind) => {
     handle = await useTestDb(kind);
     await getBoss();
     const setup = await completeSetup({ name: "Ada", email: "ada@example.com", password: "correct horse battery", orgName: "Acme", ip: null });
+    orgId = setup.org.id;
     const actor = { id: setup.user.id, email: setup.user.email, isPlatformAdmin: true };
     connectionId = (await createConnection({ org: setup.org, actor, providerKey: "stripe", platformWide: false, name: "Stripe", values: { secretKey: "sk_test_q", webhookSecret: SECRET }, testBeforeSave: false, ip: null })).id;
   }, 120_000);
@@ -77,7 +80,31 @@ describe.each(testDbKinds())("webhook queue on %s", (kind) => {
     expect((await runWebhookQueueOnce(50)).claimed).toBe(0);
   });
 
-  it("a failing event is rolled back alone in its batch, retried after its backoff, and dead after the attempt budget", async () => {
+  it("a batch commits together and announces each event: one webhook.received at ingest and one webhook.processed per event", async () => {
+    const sub = await subscribe(orgId);
+    try {
+      const stored = [await deliver(), await deliver(), await deliver()];
+      expect(await runWebhookQueueOnce(50)).toMatchObject({ claimed: 3, processed: 3, failed: 0 });
+      const seen: { type: string; id: unknown; status?: unknown; latencyMs?: unknown }[] = [];
+      while (seen.length < 6) {
+        const m = await sub.next(5_000);
+        if (m === "timeout" || m === null) break;
+        if (m.kind === "event") seen.push({ type: m.event.type, id: m.event.data.id, status: m.event.data.status, latencyMs: m.event.data.latencyMs });
+      }
+      for (const e of stored) {
+        expect(seen.filter((x) => x.id === e.id).map((x) => x.type)).toEqual(["webhook.received", "webhook.processed"]);
+        const row = await event(e.id);
+        expect(row).toMatchObject({ status: "processed", lastError: null });
+        expect(row.processedAt!.getTime()).toBeGreaterThanOrEqual(row.receivedAt.getTime());
+        expect(seen.find((x) => x.id === e.id && x.type === "webhook.processed")).toMatchObject({ status: "processed", latencyMs: row.latencyMs });
+      }
+    } finally {
+      sub.close();
+      await stopEventBus();
+    }
+  });
+
+  it("a failing event is rolled back alone (the batch is retried one event at a time), retried after its backoff, and dead after the attempt budget", async () => {
     const good = await deliver("invoice.paid");
     const bad = await deliver("invoice.bad");
     const good2 = await deliver("invoice.paid");
