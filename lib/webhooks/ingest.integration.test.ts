@@ -3,9 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { and, eq, sql } from "drizzle-orm";
 import type { DbHandle } from "@/db/client";
 import { testDbKinds, useTestDb } from "@/db/testing";
-import { integrations, webhookDeliveries, webhookEvents } from "@/db/schema";
+import { healthChecks, integrations, webhookDeliveries, webhookEvents } from "@/db/schema";
 import { POST } from "@/app/api/webhooks/[connectionId]/route";
 import { createConnection, setConnectionEnabled, updateConnection } from "@/lib/connections/service";
+import { flushPassiveSignals } from "@/lib/health/passive";
 import { getBoss, stopBoss } from "@/lib/jobs/boss";
 import { completeSetup } from "@/lib/organizations/setup";
 import { flipped, githubDelivery, pagerdutyDelivery, reserialized, slackDelivery, standardDelivery, stripeDelivery, twilioDelivery, type Signed } from "./testing/signers";
@@ -277,6 +278,16 @@ describe.each(testDbKinds())("inbound webhooks on %s", (kind) => {
     expect(await status(id, await stripeDelivery("whsec_rotation_new", payload("rot3")))).toBe(202);
     await setConnectionEnabled({ org, actor, id, enabled: false, ip: null });
     expect(await status(id, await stripeDelivery("whsec_rotation_new", payload("rot4")))).toBe(404);
+  });
+
+  it("a verified delivery is a passive health signal (in memory, stored at the flush); a rejected one is not", async () => {
+    const id = await create("stripe", "Inbound health", { secretKey: "sk_test_ih", webhookSecret: "whsec_inbound_health" });
+    await flushPassiveSignals();
+    expect(await status(id, await stripeDelivery("whsec_inbound_health", payload("ih1")))).toBe(202);
+    expect(await status(id, await stripeDelivery("whsec_wrong", payload("ih2")))).toBe(401);
+    expect(await handle.db.select().from(healthChecks).where(eq(healthChecks.integrationId, id))).toHaveLength(0);
+    await flushPassiveSignals();
+    expect(await handle.db.select().from(healthChecks).where(eq(healthChecks.integrationId, id))).toMatchObject([{ kind: "inbound", ok: true, message: "1 verified inbound webhook delivery" }]);
   });
 
   it("counts what senders were answered in patchbay_webhooks_received_total", async () => {

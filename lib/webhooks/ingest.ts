@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import { storeWebhookEvent } from "@/db/queries/webhook-events";
 import { AppError } from "@/lib/errors";
 import { EVENTS_CHANNEL, liveEventPayload } from "@/lib/events/publish";
+import { recordInboundWebhook } from "@/lib/health/passive";
 import { logger } from "@/lib/logger";
 import { identifyEvent, parsePayload, redactHeaders } from "./identify";
 import { verifyWebhook } from "./verify";
@@ -64,6 +65,7 @@ export async function ingestWebhook(input: IngestInput): Promise<Response> {
   if (resolved.scheme === "slack" && isRecord(payload) && payload.type === "url_verification" && typeof payload.challenge === "string") {
     return json(200, { challenge: payload.challenge });
   }
+  recordInboundWebhook(connection.id);
   const { deliveryId, eventType } = identifyEvent(resolved.scheme, input.headers, payload, body, resolved.hmac);
   // A JSON body is stored as jsonb from its own text (parsed once here, never re-serialised); a form body as its parse.
   const payloadJson = payload === null || payload === undefined ? null : isForm(contentType) ? JSON.stringify(payload) : jsonText;
