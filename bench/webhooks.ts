@@ -3,7 +3,8 @@
  * load generated with autocannon in this process:
  *   - the benchmark: POST /api/webhooks/{connectionId}, each request a distinct delivery (its own
  *     X-GitHub-Delivery id and body) signed with X-Hub-Signature-256 (@octokit/webhooks-methods),
- *     so every one is verified, stored (webhook_events row + pg-boss job + pg_notify) and answered 202;
+ *     so every one is verified, stored (one webhook_events row, which is also its queue entry, and
+ *     one pg_notify, in a single statement) and answered 202;
  *   - the baseline, same server, same run: POST /api/health. That route exports GET only, so Next
  *     answers 405 without running any of our code: Next's own per-request cost (the app has no
  *     no-op POST route and we add no test-only routes).
@@ -11,8 +12,8 @@
  * (2) a fixed 300 req/s (autocannon overallRate, coordinated omission corrected) for p50/p99 latency.
  * After each webhook run the stored rows are counted and must equal the 202s (PostgreSQL: after
  * each run; PGlite: the server owns its data directory, so once at the end after it stopped).
- * Workers stay on (PATCHBAY_DISABLE_WORKERS unset): the webhook-process jobs run in the server while
- * it is being measured, as in production.
+ * Workers stay on (PATCHBAY_DISABLE_WORKERS unset): the server claims and processes the stored events
+ * (lib/webhooks/queue.ts) while it is being measured, as in production.
  * Runs on PostgreSQL (scratch database, the server gets it as DATABASE_URL) and on PGlite (the
  * server's embedded database in a temporary PATCHBAY_DATA_DIR, seeded here before it starts).
  */
@@ -316,7 +317,7 @@ export async function run(): Promise<BenchResult> {
   result.notes.push(
     DISABLE_WORKERS
       ? "DIAGNOSIS RUN: workers off (BENCH_WEBHOOKS_DISABLE_WORKERS=true): events are stored and queued but not processed"
-      : "workers on (PATCHBAY_DISABLE_WORKERS unset): the server processes the stored events (webhook-process jobs) while it is measured, as in production",
+      : "workers on (PATCHBAY_DISABLE_WORKERS unset): the server processes the stored events (the webhook queue, lib/webhooks/queue.ts) while it is measured, as in production",
   );
   const pg = await postgresAvailable();
   if (pg.ok) await measure("postgres", result, pool);

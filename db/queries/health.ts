@@ -5,7 +5,12 @@ import { alertChannels, connectionHealth, healthChecks, healthStatusChanges, int
 
 export type ConnectionHealthRow = typeof connectionHealth.$inferSelect;
 
-/** A connection for the health worker, whatever its organization (workers act for the system). */
+/**
+ * A connection by id, whatever its organization: for the workers (they act for the system) and for
+ * the webhook route (the URL names the connection; the signature, checked with that connection's
+ * own secret, is the authentication). The one unscoped lookup: user-facing code uses
+ * getVisibleConnection.
+ */
 export async function getConnectionForHealth(id: string, db: Executor = getDb()) {
   const [row] = await db.select().from(integrations).where(eq(integrations.id, id)).limit(1);
   return row;
@@ -55,14 +60,14 @@ export async function recentChecks(integrationId: string, limit: number, db: Exe
 /** Passive signals since a moment, newest first (bounded). */
 export async function signalsSince(integrationId: string, since: Date, db: Executor = getDb()) {
   return db
-    .select({ ok: healthChecks.ok, status: healthChecks.status, at: healthChecks.checkedAt })
+    .select({ ok: healthChecks.ok, status: healthChecks.status, at: healthChecks.checkedAt, kind: healthChecks.kind })
     .from(healthChecks)
     .where(and(eq(healthChecks.integrationId, integrationId), sql`${healthChecks.kind} <> 'check'`, gt(healthChecks.checkedAt, since)))
     .orderBy(desc(healthChecks.checkedAt))
     .limit(200);
 }
 
-/** Latency percentiles and error rate over the last 24 h (checks and calls), one index range scan. */
+/** Latency percentiles and error rate over the last 24 h (checks and calls; inbound deliveries have no latency of ours), one index range scan. */
 export async function rollup24h(integrationId: string, db: Executor = getDb()) {
   const rows = await db.execute<{ p50: number | null; p95: number | null; total: number; failed: number }>(sql`
     select percentile_cont(0.5) within group (order by latency_ms) as p50,
@@ -70,7 +75,7 @@ export async function rollup24h(integrationId: string, db: Executor = getDb()) {
            count(*)::int as total,
            count(*) filter (where not ok)::int as failed
       from health_checks
-     where integration_id = ${integrationId} and checked_at > now() - interval '24 hours'`);
+     where integration_id = ${integrationId} and checked_at > now() - interval '24 hours' and kind <> 'inbound'`);
   const r = (rows as unknown as { rows: { p50: number | null; p95: number | null; total: number; failed: number }[] }).rows[0]!;
   return {
     p50: r.p50 === null ? null : Math.round(Number(r.p50)),
@@ -138,6 +143,12 @@ export async function liveWorkers(withinSeconds: number, db: Executor = getDb())
 
 export async function pruneWorkerHeartbeats(db: Executor = getDb()) {
   await db.delete(workerHeartbeats).where(lte(workerHeartbeats.seenAt, sql`now() - interval '1 day'`));
+}
+
+/** These connections' organization and health status (integrations.health_status). */
+export async function healthStatusOf(ids: string[], db: Executor = getDb()) {
+  if (!ids.length) return [];
+  return db.select({ id: integrations.id, orgId: integrations.orgId, healthStatus: integrations.healthStatus }).from(integrations).where(inArray(integrations.id, ids));
 }
 
 export async function healthRowsFor(ids: string[], db: Executor = getDb()) {

@@ -1,28 +1,105 @@
 import "server-only";
-import { and, asc, count, desc, eq, ilike, inArray, sql, type SQL } from "drizzle-orm";
-import { getDb, type Executor } from "@/db/client";
+import { and, asc, count, desc, eq, ilike, inArray, lte, ne, or, sql, type SQL } from "drizzle-orm";
+import { dbHandle, getDb, type DbHandle, type Executor } from "@/db/client";
 import { integrations, webhookEvents, type WebhookEventStatus } from "@/db/schema";
 
 export type WebhookEventRow = typeof webhookEvents.$inferSelect;
 export type WebhookEventInsert = typeof webhookEvents.$inferInsert;
 
+/** What the store statement needs; ids are made here so the live event can name the row. */
+export type WebhookEventStore = {
+  id: string;
+  orgId: string | null;
+  integrationId: string;
+  providerKey: string;
+  deliveryId: string;
+  eventType: string;
+  /** JSON text of the redacted headers. */
+  headersJson: string;
+  body: string;
+  /** JSON text of the payload (the body itself when it is JSON), or null. */
+  payloadJson: string | null;
+};
+
+const STORE_SQL = `
+  with ins as (
+    insert into webhook_events (id, org_id, integration_id, provider_key, delivery_id, event_type, headers, body, payload)
+    values ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9::jsonb)
+    on conflict (integration_id, delivery_id) do nothing
+    returning id
+  )
+  select id, pg_notify($10, $11) from ins`;
+
 /**
- * The connection a webhook URL names. Not scoped by organization: the URL itself is the address,
- * and the signature (checked next, with this connection's own secret) is the authentication.
+ * Store an event once per (connection, delivery id) and announce it, in ONE statement run on its
+ * own (autocommit: atomic, one round trip, one commit): the insert, and a NOTIFY for the new row
+ * only. The NOTIFY carries the live event for the UI and wakes the workers (the row is the queue
+ * entry: status received, due now). Returns false for a duplicate, which sends no NOTIFY. On
+ * PostgreSQL it is a named prepared statement (parsed and planned once per pooled connection).
  */
-export async function getConnectionForWebhook(id: string, db: Executor = getDb()) {
-  const [row] = await db
-    .select({ id: integrations.id, orgId: integrations.orgId, providerKey: integrations.providerKey, name: integrations.name, enabled: integrations.enabled, config: integrations.config })
-    .from(integrations)
-    .where(eq(integrations.id, id))
-    .limit(1);
-  return row;
+export async function storeWebhookEvent(row: WebhookEventStore, notify: { channel: string; payload: string }, handle: DbHandle = dbHandle()): Promise<boolean> {
+  const values = [row.id, row.orgId, row.integrationId, row.providerKey, row.deliveryId, row.eventType, row.headersJson, row.body, row.payloadJson, notify.channel, notify.payload];
+  const res = handle.kind === "postgres" ? await handle.pool.query({ name: "patchbay_webhook_store", text: STORE_SQL, values }) : await handle.pglite.query(STORE_SQL, values);
+  return res.rows.length > 0;
 }
 
 /** Store an event once per (connection, delivery id): the id of the new row, or null for a duplicate. */
 export async function insertWebhookEvent(row: WebhookEventInsert, tx: Executor): Promise<string | null> {
   const [inserted] = await tx.insert(webhookEvents).values(row).onConflictDoNothing({ target: [webhookEvents.integrationId, webhookEvents.deliveryId] }).returning({ id: webhookEvents.id });
   return inserted?.id ?? null;
+}
+
+/** Rows waiting or running: the ones a worker may claim once due. */
+const queued = inArray(webhookEvents.status, ["received", "failed", "processing"]);
+
+/**
+ * Claim up to `limit` due events for this worker in one statement: waiting ones (received, or
+ * failed and past their backoff) and stalled ones (processing, lease run out: their worker died).
+ * Rows another worker is claiming are skipped, never waited for or taken twice. Each claimed row
+ * is marked processing with a lease and its attempt counted before any work, so a crash shows.
+ */
+export async function claimDueWebhookEvents(limit: number, leaseSeconds: number, db: Executor = getDb()): Promise<WebhookEventRow[]> {
+  const due = db
+    .select({ id: webhookEvents.id })
+    .from(webhookEvents)
+    .where(and(queued, lte(webhookEvents.nextAttemptAt, sql`now()`)))
+    .orderBy(asc(webhookEvents.nextAttemptAt))
+    .limit(limit)
+    .for("update", { skipLocked: true });
+  return db
+    .update(webhookEvents)
+    .set({ status: "processing", attempts: sql`${webhookEvents.attempts} + 1`, runAttempts: sql`${webhookEvents.runAttempts} + 1`, nextAttemptAt: sql`now() + make_interval(secs => ${leaseSeconds})` })
+    .where(inArray(webhookEvents.id, due))
+    .returning();
+}
+
+/**
+ * Claim one event by id (replays, tests), whatever its due time; null when it is processed, held by
+ * a worker whose lease still runs, or gone.
+ */
+export async function claimWebhookEvent(id: string, leaseSeconds: number, db: Executor = getDb()): Promise<WebhookEventRow | null> {
+  const [row] = await db
+    .update(webhookEvents)
+    .set({ status: "processing", attempts: sql`${webhookEvents.attempts} + 1`, runAttempts: sql`${webhookEvents.runAttempts} + 1`, nextAttemptAt: sql`now() + make_interval(secs => ${leaseSeconds})` })
+    .where(and(eq(webhookEvents.id, id), ne(webhookEvents.status, "processed"), or(ne(webhookEvents.status, "processing"), lte(webhookEvents.nextAttemptAt, sql`now()`))))
+    .returning();
+  return row ?? null;
+}
+
+/**
+ * Mark processed events, with their processing time and latency, and NOTIFY each one's live event
+ * (`note`), in one statement for a whole batch.
+ */
+export async function markWebhookEventsProcessed(done: { id: string; at: string; ms: number; note: string }[], channel: string, tx: Executor): Promise<void> {
+  if (done.length === 0) return;
+  await tx.execute(sql`
+    with upd as (
+      update webhook_events w set status = 'processed', processed_at = v.at, latency_ms = v.ms, last_error = null
+      from jsonb_to_recordset(${JSON.stringify(done)}::jsonb) as v(id text, at timestamptz, ms integer, note text)
+      where w.id = v.id
+      returning v.note
+    )
+    select pg_notify(${channel}, note) from upd`);
 }
 
 export async function getWebhookEventById(id: string, db: Executor = getDb()): Promise<WebhookEventRow | undefined> {
@@ -105,14 +182,15 @@ export async function listWebhookEventIds(orgId: string, f: WebhookEventFilters,
 }
 
 /**
- * Reset events for a replay. Only events at rest (processed, failed, dead) are reset: one already
- * waiting or running is left alone, so two replays at once enqueue one job.
+ * Reset events for a replay: back in the queue, due now, with a fresh attempt budget. Only events
+ * at rest (processed, failed, dead) are reset: one already waiting or running is left alone, so
+ * two replays at once queue it once.
  */
 export async function resetForReplay(orgId: string, ids: string[], tx: Executor): Promise<{ id: string; orgId: string | null }[]> {
   if (ids.length === 0) return [];
   return tx
     .update(webhookEvents)
-    .set({ status: "received", lastError: null, processedAt: null, latencyMs: null })
+    .set({ status: "received", lastError: null, processedAt: null, latencyMs: null, runAttempts: 0, nextAttemptAt: sql`now()` })
     .where(and(visibleEvents(orgId), inArray(webhookEvents.id, ids), inArray(webhookEvents.status, ["processed", "failed", "dead"])))
     .returning({ id: webhookEvents.id, orgId: webhookEvents.orgId });
 }

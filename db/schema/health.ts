@@ -44,12 +44,13 @@ export const connectionHealth = pgTable(
   ],
 );
 
-export const healthSignalKinds = ["check", "call", "refresh"] as const;
+export const healthSignalKinds = ["check", "call", "refresh", "inbound"] as const;
 export type HealthSignalKind = (typeof healthSignalKinds)[number];
 
 /**
  * Every health signal: scheduled or manual checks (kind 'check'), the outcome of ordinary egress
- * calls (kind 'call', passive) and token refreshes. job_id makes a check idempotent: a job that
+ * calls (kind 'call', passive), token refreshes, and verified inbound webhook deliveries (kind
+ * 'inbound', passive, one row per connection per flush with the count in its message). job_id makes a check idempotent: a job that
  * reruns after its worker died records its check once.
  */
 export const healthChecks = pgTable(
@@ -70,7 +71,7 @@ export const healthChecks = pgTable(
     jobId: text().unique(),
     checkedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index().on(t.integrationId, t.checkedAt.desc()), index().on(t.checkedAt), check("health_checks_kind_check", sql`${t.kind} in ('check','call','refresh')`)],
+  (t) => [index().on(t.integrationId, t.checkedAt.desc()), index().on(t.checkedAt), check("health_checks_kind_check", sql`${t.kind} in ('check','call','refresh','inbound')`)],
 );
 
 /** Status transitions, for history, the home page and alerts (one alert per transition). */

@@ -31,7 +31,15 @@ export const webhookEvents = pgTable(
     body: text().notNull(),
     payload: jsonb().$type<unknown>(),
     status: text().$type<WebhookEventStatus>().notNull().default("received"),
+    /** Every processing attempt, replays included (shown in the table). */
     attempts: integer().notNull().default(0),
+    /** Attempts since the event was received or last replayed: dead after MAX_PROCESS_ATTEMPTS. */
+    runAttempts: integer().notNull().default(0),
+    /**
+     * The row is its own queue entry. received/failed: when a worker may take it (failed: after its
+     * backoff); processing: when its lease runs out (a worker that died without finishing).
+     */
+    nextAttemptAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     lastError: text(),
     receivedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     processedAt: timestamp({ withTimezone: true }),
@@ -42,6 +50,8 @@ export const webhookEvents = pgTable(
     uniqueIndex("webhook_events_delivery").on(t.integrationId, t.deliveryId),
     index().on(t.orgId, t.receivedAt.desc()),
     index().on(t.orgId, t.status),
+    // What the workers claim: only the rows still waiting or running, in due order.
+    index("webhook_events_due").on(t.nextAttemptAt).where(sql`${t.status} in ('received','failed','processing')`),
     check("webhook_events_status_check", sql`${t.status} in ('received','processing','processed','failed','dead')`),
   ],
 );

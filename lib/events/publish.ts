@@ -14,7 +14,12 @@ export type LiveEventType = "webhook.received" | "webhook.processed" | "connecti
  * payloads are capped at 8000 bytes, and clients refetch details they need.
  */
 export async function publishEvent(tx: Executor, event: { orgId: string | null; type: LiveEventType; data: Record<string, unknown> }): Promise<void> {
+  await tx.execute(sql`select pg_notify(${EVENTS_CHANNEL}, ${liveEventPayload(event)})`);
+}
+
+/** The NOTIFY payload of a live event, for a statement that sends its own pg_notify (the webhook ingest). */
+export function liveEventPayload(event: { orgId: string | null; type: LiveEventType; data: Record<string, unknown> }): string {
   const payload = JSON.stringify({ ...event, at: new Date().toISOString() });
   if (payload.length > 7500) throw new Error(`live event ${event.type} is too large for NOTIFY (${payload.length} bytes)`);
-  await tx.execute(sql`select pg_notify(${EVENTS_CHANNEL}, ${payload})`);
+  return payload;
 }

@@ -10,7 +10,7 @@ import { addAllowlistEntry } from "@/lib/network/allowlist";
 import { completeSetup } from "@/lib/organizations/setup";
 import { startFake } from "@/lib/providers/_shared/testing";
 import { runHealthCheck } from "./check";
-import { flushPassiveSignals, startPassiveHealth, stopPassiveHealth } from "./passive";
+import { flushPassiveSignals, recordInboundWebhook, startPassiveHealth, stopPassiveHealth } from "./passive";
 import { scheduleDueChecks } from "./schedule";
 import { MIN_CALLS } from "./status";
 
@@ -128,5 +128,20 @@ describe.each(testDbKinds())("health checks on %s", (kind) => {
     await flushPassiveSignals();
     expect((await handle.db.select().from(healthChecks).where(and(eq(healthChecks.integrationId, connectionId), eq(healthChecks.kind, "call")))).length).toBe(callsBefore);
     expect(await statusOf()).toBe("healthy");
+  });
+
+  it("verified inbound webhooks: counted in memory, one 'inbound' signal per connection per flush; a never-checked connection turns healthy", async () => {
+    startPassiveHealth();
+    const c = await createConnection({ org, actor, providerKey: "custom-api-key", platformWide: false, name: "Inbound only", values: { baseUrl: peer.url, apiKey: "k-in" }, testBeforeSave: false, ip: null });
+    expect(await statusOf(c.id)).toBe("unknown");
+    for (let i = 0; i < 3; i++) recordInboundWebhook(c.id);
+    expect(await handle.db.select().from(healthChecks).where(eq(healthChecks.integrationId, c.id))).toHaveLength(0);
+    await flushPassiveSignals();
+    const rows = await handle.db.select().from(healthChecks).where(eq(healthChecks.integrationId, c.id));
+    expect(rows).toMatchObject([{ kind: "inbound", trigger: "passive", ok: true, message: "3 verified inbound webhook deliveries", orgId: org.id }]);
+    expect(await statusOf(c.id)).toBe("healthy");
+    // Nothing new: nothing written.
+    await flushPassiveSignals();
+    expect(await handle.db.select().from(healthChecks).where(eq(healthChecks.integrationId, c.id))).toHaveLength(1);
   });
 });

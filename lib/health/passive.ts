@@ -1,5 +1,5 @@
 import "server-only";
-import { healthRowsFor, insertSignals, setBreakerState } from "@/db/queries/health";
+import { healthRowsFor, healthStatusOf, insertSignals, setBreakerState } from "@/db/queries/health";
 import type { healthChecks } from "@/db/schema";
 import { onTokenRefresh } from "@/lib/connect/events";
 import { onBreakerChange, onEgressResult } from "@/lib/http";
@@ -8,7 +8,7 @@ import { insideProbe } from "@/lib/http/probe";
 import { reassessFromSignals } from "./check";
 
 type SignalRow = typeof healthChecks.$inferInsert;
-type Passive = { buffer: SignalRow[]; timer?: NodeJS.Timeout; unsubscribe?: () => void; flushing?: Promise<void> };
+type Passive = { buffer: SignalRow[]; inbound: Map<string, number>; timer?: NodeJS.Timeout; unsubscribe?: () => void; flushing?: Promise<void> };
 type GlobalWithPassive = typeof globalThis & { __patchbayPassive?: Passive };
 const g = globalThis as GlobalWithPassive;
 
@@ -16,7 +16,9 @@ const FLUSH_MS = 2_000;
 const MAX_BUFFER = 5_000;
 
 function state(): Passive {
-  return (g.__patchbayPassive ??= { buffer: [] });
+  const s = (g.__patchbayPassive ??= { buffer: [], inbound: new Map() });
+  s.inbound ??= new Map();
+  return s;
 }
 
 function push(row: SignalRow) {
@@ -25,19 +27,40 @@ function push(row: SignalRow) {
   s.buffer.push(row);
 }
 
+/**
+ * A delivery for this connection passed signature verification: evidence that the sender reaches
+ * us and the secret matches. Counted in memory only (the webhook route writes nothing more); each
+ * flush stores one 'inbound' signal per connection with the count.
+ */
+export function recordInboundWebhook(connectionId: string): void {
+  const m = state().inbound;
+  if (m.size >= MAX_BUFFER && !m.has(connectionId)) return;
+  m.set(connectionId, (m.get(connectionId) ?? 0) + 1);
+}
+
 /** Write buffered signals and reassess the connections that saw failures or are not healthy. */
 export async function flushPassiveSignals(): Promise<void> {
   const s = state();
   if (s.flushing) await s.flushing;
   const batch = s.buffer.splice(0);
+  const inbound = [...s.inbound];
+  s.inbound.clear();
+  for (const [integrationId, n] of inbound) {
+    batch.push({ integrationId, orgId: null, kind: "inbound", trigger: "passive", ok: true, status: "ok", latencyMs: 0, message: `${n} verified inbound webhook ${n === 1 ? "delivery" : "deliveries"}` });
+  }
   if (!batch.length) return;
   s.flushing = (async () => {
     try {
       // A connection deleted meanwhile would fail the whole insert on its foreign key.
       const owners = new Map((await healthRowsFor([...new Set(batch.map((r) => r.integrationId))])).map((r) => [r.integrationId, r.orgId]));
+      // Inbound traffic also arrives for connections never checked yet (no health row): look those up directly.
+      const inboundOwners = await healthStatusOf([...new Set(batch.filter((r) => r.kind === "inbound").map((r) => r.integrationId))]);
+      for (const c of inboundOwners) owners.set(c.id, c.orgId);
       const rows = batch.filter((r) => owners.has(r.integrationId)).map((r) => ({ ...r, orgId: owners.get(r.integrationId) ?? null }));
       await insertSignals(rows);
-      const touched = new Set(rows.filter((r) => !r.ok).map((r) => r.integrationId));
+      // Failures can degrade a connection; inbound traffic can show that a never-checked one is alive.
+      const unknown = new Set(inboundOwners.filter((c) => c.healthStatus === "unknown").map((c) => c.id));
+      const touched = new Set(rows.filter((r) => !r.ok || unknown.has(r.integrationId)).map((r) => r.integrationId));
       for (const id of touched) await reassessFromSignals(id);
     } catch (err) {
       logger.warn({ err }, "passive health signals could not be stored");

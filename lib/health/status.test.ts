@@ -16,6 +16,17 @@ describe("computeHealth", () => {
     expect(status({ enabled: false, checks: history(["error", "error", "error"]) })).toBe("unknown");
   });
 
+  it("verified inbound webhooks show a never-checked connection is alive, but never mask failed calls or checks", () => {
+    const inbound = (n: number): Signal[] => Array.from({ length: n }, (_, i) => ({ ok: true, status: "ok", kind: "inbound", at: new Date(t0 + i * 1000) }));
+    const failedCalls = (n: number): Signal[] => Array.from({ length: n }, (_, i) => ({ ok: false, status: "error", kind: "call", at: new Date(t0 + i * 1000) }));
+    expect(computeHealth({ ...base, callsSinceCheck: inbound(1) })).toEqual({ status: "healthy", reason: "Verified webhook deliveries are arriving." });
+    // Inbound traffic does not dilute the egress error rate.
+    expect(status({ callsSinceCheck: [...inbound(50), ...failedCalls(MIN_CALLS)] })).toBe("degraded");
+    expect(status({ checks: history(["ok"]), callsSinceCheck: [...inbound(50), ...failedCalls(MIN_CALLS)] })).toBe("degraded");
+    expect(status({ checks: history(["error", "error"]), callsSinceCheck: inbound(10) })).toBe("failing");
+    expect(status({ enabled: false, callsSinceCheck: inbound(10) })).toBe("unknown");
+  });
+
   it("one failed check degrades, the second in a row fails", () => {
     expect(status({ checks: history(["ok", "error"]) })).toBe("degraded");
     expect(status({ checks: history(["ok", "error", "error"]) })).toBe("failing");

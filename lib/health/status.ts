@@ -1,7 +1,7 @@
 import type { HealthStatus } from "@/db/schema/health";
 
 /** One health signal, newest first in the inputs below. */
-export type Signal = { ok: boolean; status: string; at: Date };
+export type Signal = { ok: boolean; status: string; at: Date; kind?: string };
 
 export type HealthInput = {
   enabled: boolean;
@@ -9,7 +9,11 @@ export type HealthInput = {
   connectionStatus: string;
   /** The most recent checks (scheduled or manual), newest first. */
   checks: Signal[];
-  /** Passive signals (egress calls, token refreshes) since the newest check, newest first. */
+  /**
+   * Passive signals since the newest check, newest first: egress calls and token refreshes, and
+   * verified inbound webhook deliveries (kind "inbound"). Inbound traffic shows the connection is
+   * alive when nothing else was observed; it never outweighs failed egress calls or checks.
+   */
   callsSinceCheck: Signal[];
   breaker: "closed" | "open" | "half-open";
 };
@@ -43,12 +47,14 @@ export function computeHealth(input: HealthInput): HealthVerdict {
   if (!input.enabled) return { status: "unknown", reason: "The connection is disabled." };
   if (input.connectionStatus === "needs_reauth") return { status: "disconnected", reason: "The connection needs to be reauthorized." };
   const [last] = input.checks;
-  const calls = input.callsSinceCheck;
+  const calls = input.callsSinceCheck.filter((c) => c.kind !== "inbound");
+  const inbound = input.callsSinceCheck.some((c) => c.kind === "inbound" && c.ok);
   const failedCalls = calls.filter((c) => !c.ok).length;
   const callsBad = calls.length >= MIN_CALLS && failedCalls / calls.length >= DEGRADED_CALL_ERROR_RATE;
   if (!last) {
     if (callsBad) return { status: "degraded", reason: `${failedCalls} of the last ${calls.length} calls failed.` };
     if (calls.length) return { status: "healthy", reason: "Recent calls succeeded." };
+    if (inbound) return { status: "healthy", reason: "Verified webhook deliveries are arriving." };
     return { status: "unknown", reason: "Not checked yet." };
   }
   if (!last.ok) {

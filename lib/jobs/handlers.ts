@@ -7,7 +7,6 @@ import { runHealthCheck } from "@/lib/health/check";
 import { runMaintenance, scheduleDueChecks, scheduleTokenRefreshes } from "@/lib/health/schedule";
 import { runDekRotation } from "@/lib/lockbox/rotation";
 import { deliverOutbound } from "@/lib/webhooks/outbound";
-import { processWebhookEvent } from "@/lib/webhooks/process";
 import { runRemap } from "@/lib/mapping/remap";
 import type { JobData, QueueName } from "./queues";
 
@@ -33,6 +32,5 @@ export const handlers: { [Q in QueueName]: Handler<Q> } = {
   "alert-deliver": (job) => deliverAlert(job.data.changeId),
   maintenance: () => runMaintenance(),
   "outbound-delivery": (job) => deliverOutbound(job.data.deliveryId, { expectedAttempt: job.data.attempt }),
-  "webhook-process": (job) => processWebhookEvent(job.data.eventId, { retryCount: job.retryCount }),
   "mapping-remap": (job) => runRemap(job.data.mappingId, job.data.orgId),
 };

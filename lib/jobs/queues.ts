@@ -13,7 +13,6 @@ export type JobData = {
   "alert-deliver": { changeId: number; orgId: string | null };
   maintenance: Record<string, never>;
   "outbound-delivery": { deliveryId: string; orgId: string | null; attempt: number };
-  "webhook-process": { eventId: string; orgId: string | null };
   "mapping-remap": { mappingId: string; orgId: string | null };
 };
 export type QueueName = keyof JobData;
@@ -36,7 +35,6 @@ export const queueDefs: Record<QueueName, QueueDef> = {
   "alert-deliver": { description: "Send one health alert (email, Slack or outbound webhook).", policy: "standard", retryLimit: 5, retryDelay: 15, retryBackoff: true, retryDelayMax: 900, expireInSeconds: 120, ...withDeadLetter },
   // retryLimit 0: lib/webhooks/outbound.ts owns the retry schedule (5 s … 10 h) and queues each attempt itself.
   "outbound-delivery": { description: "Make one attempt of an outbound webhook delivery and schedule the next.", policy: "stately", retryLimit: 0, expireInSeconds: 90, ...withDeadLetter },
-  "webhook-process": { description: "Process one inbound webhook event: update connection state, relay, feed syncs.", policy: "standard", retryLimit: 5, retryDelay: 5, retryBackoff: true, retryDelayMax: 600, expireInSeconds: 120, ...withDeadLetter },
   // Resumable: records already mapped by the active version are skipped, so a retry continues where it stopped.
   "mapping-remap": { description: "Re-map a stream's stored records with its active mapping version, in batches.", policy: "stately", retryLimit: 5, retryDelay: 10, retryBackoff: true, retryDelayMax: 600, expireInSeconds: 3600, heartbeatSeconds: 30, ...withDeadLetter },
   maintenance: { description: "Every minute: resume orphaned key rotations, prune old health rows and stale worker records.", policy: "singleton", retryLimit: 0, expireInSeconds: 300, cron: "* * * * *" },

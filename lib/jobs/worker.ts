@@ -4,6 +4,7 @@ import os from "node:os";
 import { deleteWorkerHeartbeat, upsertWorkerHeartbeat } from "@/db/queries/health";
 import { startPassiveHealth, stopPassiveHealth } from "@/lib/health/passive";
 import { logger } from "@/lib/logger";
+import { startWebhookQueue, stopWebhookQueue } from "@/lib/webhooks/queue";
 import { getBoss, stopBoss } from "./boss";
 import { handlers, type Handler } from "./handlers";
 import { queueDefs, queueNames, type JobData, type QueueName } from "./queues";
@@ -33,6 +34,8 @@ async function startOnce(opts: { concurrency: number }): Promise<WorkerState> {
     // Kept in the database: every instance schedules the same key, pg-boss sends once per tick.
     if (cron) await boss.schedule(name, cron, {}, { singletonKey: `cron:${name}` });
   }
+  // Inbound webhook events are queued in their own table, not in pg-boss (lib/webhooks/queue.ts).
+  startWebhookQueue();
   startPassiveHealth();
   const id = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const beat = () => upsertWorkerHeartbeat({ id, host: os.hostname(), pid: process.pid, queues: queueNames }).catch((err) => logger.warn({ err }, "worker heartbeat failed"));
@@ -55,6 +58,7 @@ export async function stopWorkers(timeoutMs = 10_000): Promise<void> {
   g.__patchbayWorkers = undefined;
   const state = await running?.catch(() => null);
   stopPassiveHealth();
+  await stopWebhookQueue();
   if (state) {
     clearInterval(state.heartbeat);
     await deleteWorkerHeartbeat(state.id).catch(() => {});

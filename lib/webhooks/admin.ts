@@ -5,25 +5,25 @@ import { listWebhookEventIds, resetForReplay, type WebhookEventFilters } from "@
 import { recordAudit, type AuditActor } from "@/lib/audit";
 import { getProvider } from "@/lib/catalog/registry";
 import { AppError } from "@/lib/errors";
-import { enqueue, getBoss } from "@/lib/jobs/boss";
 import { loadConnectionSettings } from "@/lib/settings";
 import { ingestWebhook, webhookSchemeFor } from "./ingest";
+import { wakeWebhookQueue } from "./queue";
 import { signTestEvent } from "./sign";
 
 /**
- * Queue events again. Each is reset to "received" and gets a new job in the same transaction;
- * events already waiting or running are skipped (resetForReplay), so double clicks queue once.
+ * Queue events again: each is reset to "received", due now, with a fresh attempt budget (the row is
+ * its queue entry); events already waiting or running are skipped (resetForReplay), so double
+ * clicks queue once. The workers of this process are woken; others find them at their next sweep.
  */
 export async function replayEvents(input: { orgId: string; actor: AuditActor; ids: string[]; ip: string | null }): Promise<{ queued: number; skipped: number }> {
-  await getBoss();
   const queued = await getDb().transaction(async (tx) => {
     const reset = await resetForReplay(input.orgId, input.ids, tx);
-    for (const e of reset) await enqueue("webhook-process", { eventId: e.id, orgId: e.orgId }, { tx, singletonKey: e.id });
     if (reset.length > 0) {
       await recordAudit(tx, { orgId: input.orgId, actor: input.actor, action: "webhook.replayed", target: reset.length === 1 ? { type: "webhook_event", id: reset[0]!.id } : undefined, metadata: { count: reset.length }, ip: input.ip });
     }
     return reset.length;
   });
+  if (queued > 0) wakeWebhookQueue();
   return { queued, skipped: input.ids.length - queued };
 }
 

@@ -1,9 +1,9 @@
 import "server-only";
-import { insertWebhookEvent } from "@/db/queries/webhook-events";
-import { getDb } from "@/db/client";
+import { randomUUID } from "node:crypto";
+import { storeWebhookEvent } from "@/db/queries/webhook-events";
 import { AppError } from "@/lib/errors";
-import { publishEvent } from "@/lib/events/publish";
-import { enqueue, getBoss } from "@/lib/jobs/boss";
+import { EVENTS_CHANNEL, liveEventPayload } from "@/lib/events/publish";
+import { recordInboundWebhook } from "@/lib/health/passive";
 import { logger } from "@/lib/logger";
 import { identifyEvent, parsePayload, redactHeaders } from "./identify";
 import { verifyWebhook } from "./verify";
@@ -25,10 +25,12 @@ const unavailable = () => new AppError("unavailable", "The event could not be st
 export { webhookSchemeFor, type ResolvedWebhook } from "./ingest-scheme";
 
 /**
- * Verify, store and queue one delivery. The 202 goes out only after the transaction that stored the
- * event and queued its processing has committed: a 2xx always means "stored". A redelivery (same
- * delivery id) is acknowledged without a second row or job, also when both copies arrive at once
- * (the unique index makes the second insert wait for the first, then do nothing).
+ * Verify, store and queue one delivery. The 202 goes out only after the statement that stored the
+ * event has committed: a 2xx always means "stored". The stored row is the queue entry (status
+ * received, due now; lib/webhooks/queue.ts claims it), and the same statement NOTIFYs the live
+ * event that also wakes the workers. A redelivery (same delivery id) is acknowledged without a
+ * second row, also when both copies arrive at once (the unique index makes the second insert wait
+ * for the first, then do nothing).
  */
 export async function ingestWebhook(input: IngestInput): Promise<Response> {
   if (!UUID.test(input.connectionId)) return new AppError("not_found", "There is no connection with this id. Copy the webhook URL again from the connection's page in Patchbay.").toResponse();
@@ -55,33 +57,37 @@ export async function ingestWebhook(input: IngestInput): Promise<Response> {
   }
 
   // PostgreSQL text and jsonb cannot hold NUL characters: stored as U+FFFD (the signature was checked on the raw bytes).
-  const body = Buffer.from(input.body).toString("utf8").replace(/\u0000/g, "\uFFFD");
-  const payload = parsePayload(body.replace(/\\u0000/g, "\\uFFFD"), input.headers.get("content-type"));
+  const body = Buffer.from(input.body.buffer, input.body.byteOffset, input.body.byteLength).toString("utf8").replace(/\u0000/g, "\uFFFD");
+  const jsonText = body.replace(/\\u0000/g, "\\uFFFD");
+  const contentType = input.headers.get("content-type");
+  const payload = parsePayload(jsonText, contentType);
   // Slack checks a new Request URL with a signed challenge; it is a handshake, not an event.
   if (resolved.scheme === "slack" && isRecord(payload) && payload.type === "url_verification" && typeof payload.challenge === "string") {
     return json(200, { challenge: payload.challenge });
   }
+  recordInboundWebhook(connection.id);
   const { deliveryId, eventType } = identifyEvent(resolved.scheme, input.headers, payload, body, resolved.hmac);
+  // A JSON body is stored as jsonb from its own text (parsed once here, never re-serialised); a form body as its parse.
+  const payloadJson = payload === null || payload === undefined ? null : isForm(contentType) ? JSON.stringify(payload) : jsonText;
 
+  const id = randomUUID();
   try {
-    // pg-boss must be started outside the transaction (PGlite has one connection).
-    await getBoss();
-    const stored = await getDb().transaction(async (tx) => {
-      const id = await insertWebhookEvent(
-        { orgId: connection.orgId, integrationId: connection.id, providerKey: provider.key, deliveryId, eventType, headers: redactHeaders(input.headers), body, payload: payload ?? null },
-        tx,
-      );
-      if (!id) return null;
-      await enqueue("webhook-process", { eventId: id, orgId: connection.orgId }, { tx });
-      await publishEvent(tx, { orgId: connection.orgId, type: "webhook.received", data: { id, connectionId: connection.id, providerKey: provider.key, eventType } });
-      return id;
-    });
-    return tagStored(json(202, { received: true, duplicate: stored === null }), stored === null);
+    const notify = liveEventPayload({ orgId: connection.orgId, type: "webhook.received", data: { id, connectionId: connection.id, providerKey: provider.key, eventType } });
+    const stored = await storeWebhookEvent(
+      { id, orgId: connection.orgId, integrationId: connection.id, providerKey: provider.key, deliveryId, eventType, headersJson: JSON.stringify(redactHeaders(input.headers)), body, payloadJson },
+      { channel: EVENTS_CHANNEL, payload: notify },
+    );
+    return tagStored(json(202, stored ? STORED : DUPLICATE), !stored);
   } catch (err) {
     logger.error({ err, connectionId: connection.id, provider: provider.key }, "webhook: event could not be stored");
     return unavailable();
   }
 }
+
+const STORED = { received: true, duplicate: false };
+const DUPLICATE = { received: true, duplicate: true };
+
+const isForm = (contentType: string | null) => (contentType ?? "").toLowerCase().startsWith("application/x-www-form-urlencoded");
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);

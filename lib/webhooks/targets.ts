@@ -1,7 +1,7 @@
 import "server-only";
 import { and, eq } from "drizzle-orm";
 import { getDb } from "@/db/client";
-import { getConnectionForWebhook } from "@/db/queries/webhook-events";
+import { getConnectionForHealth } from "@/db/queries/health";
 import { integrationSecrets } from "@/db/schema";
 import type { ProviderDefinition } from "@/lib/catalog/define-provider";
 import { getProvider } from "@/lib/catalog/registry";
@@ -10,7 +10,7 @@ import { onSettingsChange } from "@/lib/settings/invalidation";
 import { webhookSchemeFor, type ResolvedWebhook } from "./ingest-scheme";
 
 export type WebhookTarget = {
-  connection: NonNullable<Awaited<ReturnType<typeof getConnectionForWebhook>>>;
+  connection: NonNullable<Awaited<ReturnType<typeof getConnectionForHealth>>>;
   provider: ProviderDefinition | undefined;
   resolved: ResolvedWebhook | null;
   /** The opened webhook secret; undefined when none is set. */
@@ -44,7 +44,7 @@ function cache(): Cache {
 }
 
 async function load(id: string): Promise<WebhookTarget | null> {
-  const connection = await getConnectionForWebhook(id);
+  const connection = await getConnectionForHealth(id);
   if (!connection) return null;
   const provider = getProvider(connection.providerKey);
   const resolved = provider ? webhookSchemeFor(provider, connection.config) : null;
