@@ -142,8 +142,8 @@ test("define a custom target schema; problems are shown on their field", async (
   await page.goto("/mappings");
   const dialog = page.getByRole("dialog");
   await clickUntilVisible(page.getByRole("button", { name: "New target schema" }), dialog);
-  await dialog.getByLabel("Name").fill("Ticket");
-  await dialog.getByLabel("Key").fill("ticket");
+  await dialog.getByRole("textbox", { name: "Name", exact: true }).fill("Ticket");
+  await dialog.getByRole("textbox", { name: "Key", exact: true }).fill("ticket");
   await dialog.getByRole("button", { name: "Add field" }).click();
   await dialog.getByLabel("Field 2 name").fill("priority");
   await dialog.getByLabel("Field 2 type").selectOption("enum");
