@@ -9,7 +9,7 @@ import { runDekRotation } from "@/lib/lockbox/rotation";
 import { deliverOutbound } from "@/lib/webhooks/outbound";
 import { processWebhookEvent } from "@/lib/webhooks/process";
 import { runRemap } from "@/lib/mapping/remap";
-import type { JobData, QueueName } from "./queues";
+import { queueDefs, type JobData, type QueueName } from "./queues";
 
 export type Handler<Q extends QueueName> = (job: Job<JobData[Q]>) => Promise<unknown>;
 
@@ -34,5 +34,5 @@ export const handlers: { [Q in QueueName]: Handler<Q> } = {
   maintenance: () => runMaintenance(),
   "outbound-delivery": (job) => deliverOutbound(job.data.deliveryId, { expectedAttempt: job.data.attempt }),
   "webhook-process": (job) => processWebhookEvent(job.data.eventId, { retryCount: job.retryCount }),
-  "mapping-remap": (job) => runRemap(job.data.mappingId, job.data.orgId),
+  "mapping-remap": (job) => runRemap(job.data.mappingId, job.data.orgId, { retryCount: job.retryCount, retryLimit: queueDefs["mapping-remap"].retryLimit }),
 };
