@@ -8,6 +8,8 @@ import { runMaintenance, scheduleDueChecks, scheduleTokenRefreshes } from "@/lib
 import { runDekRotation } from "@/lib/lockbox/rotation";
 import { deliverOutbound } from "@/lib/webhooks/outbound";
 import { processWebhookEvent } from "@/lib/webhooks/process";
+import { runSync } from "@/lib/sync/engine";
+import { scheduleDueSyncs } from "@/lib/sync/schedule";
 import type { JobData, QueueName } from "./queues";
 
 export type Handler<Q extends QueueName> = (job: Job<JobData[Q]>) => Promise<unknown>;
@@ -33,4 +35,7 @@ export const handlers: { [Q in QueueName]: Handler<Q> } = {
   maintenance: () => runMaintenance(),
   "outbound-delivery": (job) => deliverOutbound(job.data.deliveryId, { expectedAttempt: job.data.attempt }),
   "webhook-process": (job) => processWebhookEvent(job.data.eventId, { retryCount: job.retryCount }),
+  "sync-tick": () => scheduleDueSyncs(),
+  // A failed run is recorded on the run and does not throw; only a dead or stopped worker leaves it running for the retry to resume.
+  "sync-run": (job) => runSync(job.data.runId, { signal: job.signal }),
 };
