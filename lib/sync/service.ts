@@ -1,5 +1,5 @@
 import "server-only";
-import { getDb } from "@/db/client";
+import { getDb, type Executor } from "@/db/client";
 import { getVisibleConnection } from "@/db/queries/integrations";
 import {
   deleteSyncStream,
@@ -104,11 +104,7 @@ export async function removeStream(input: { org: Org; actor: AuditActor; streamI
   });
 }
 
-/**
- * Queue a run of a stream (and its job, in the same transaction). A stream with a run already
- * queued or running gets that run back with `existing: true`, not a second one.
- */
-export async function requestSyncRun(input: {
+type RunRequest = {
   orgId: string;
   streamId: string;
   mode: SyncMode;
@@ -116,30 +112,40 @@ export async function requestSyncRun(input: {
   requestedBy: string | null;
   /** false: only the row (tests run it with runSync directly). */
   enqueue?: boolean;
-}): Promise<{ run: SyncRunRow; existing: boolean }> {
-  const stream = await getSyncStream(input.orgId, input.streamId);
+};
+
+/**
+ * Queue a run of a stream (and its job, in the same transaction). A stream with a run already
+ * queued or running gets that run back with `existing: true`, not a second one.
+ */
+export async function requestSyncRun(input: RunRequest): Promise<{ run: SyncRunRow; existing: boolean }> {
+  return getDb().transaction((tx) => requestSyncRunIn(tx, input));
+}
+
+/** The same inside the caller's transaction (webhook processing). */
+export async function requestSyncRunIn(tx: Executor, input: RunRequest): Promise<{ run: SyncRunRow; existing: boolean }> {
+  const stream = await getSyncStream(input.orgId, input.streamId, tx);
   if (!stream) throw new AppError("not_found", "That stream does not exist.");
   if (!stream.enabled) throw new AppError("bad_request", `The ${stream.entity} stream is disabled; enable it first.`);
-  const connection = await syncableConnection(input.orgId, stream.integrationId);
+  const connection = await getVisibleConnection(input.orgId, stream.integrationId, tx);
+  if (!connection || connection.orgId !== input.orgId) throw new AppError("not_found", "That connection does not exist.");
   if (!connection.enabled) throw new AppError("bad_request", `Connection "${connection.name}" is disabled; enable it to sync.`);
   const def = resolveStream(connection.providerKey, stream);
   if (input.mode === "incremental" && !def.incremental) throw new AppError("bad_request", `The ${def.label} stream has no updated-at field, so it only supports full runs.`);
-  return getDb().transaction(async (tx) => {
-    const run = await insertSyncRun(
-      { orgId: input.orgId, integrationId: stream.integrationId, streamId: stream.id, entity: stream.entity, mode: input.mode, trigger: input.trigger, cursorStart: input.mode === "incremental" ? stream.cursor : null, requestedBy: input.requestedBy },
-      tx,
-    );
-    if (!run) {
-      const active = await getActiveRunOfStream(input.orgId, stream.id, tx);
-      if (!active) throw new AppError("conflict", "Another run of this stream just finished; try again.");
-      return { run: active, existing: true };
-    }
-    if (input.enqueue !== false) await enqueue("sync-run", { runId: run.id, orgId: input.orgId }, { tx, singletonKey: stream.id });
-    // The next scheduled run counts from now.
-    if (stream.scheduleMinutes) await updateSyncStream(input.orgId, stream.id, { nextRunAt: new Date(Date.now() + stream.scheduleMinutes * 60_000) }, tx);
-    await publishEvent(tx, { orgId: input.orgId, type: "sync.progress", data: { runId: run.id, streamId: stream.id, connectionId: stream.integrationId, status: "queued" } });
-    return { run, existing: false };
-  });
+  const run = await insertSyncRun(
+    { orgId: input.orgId, integrationId: stream.integrationId, streamId: stream.id, entity: stream.entity, mode: input.mode, trigger: input.trigger, cursorStart: input.mode === "incremental" ? stream.cursor : null, requestedBy: input.requestedBy },
+    tx,
+  );
+  if (!run) {
+    const active = await getActiveRunOfStream(input.orgId, stream.id, tx);
+    if (!active) throw new AppError("conflict", "Another run of this stream just finished; try again.");
+    return { run: active, existing: true };
+  }
+  if (input.enqueue !== false) await enqueue("sync-run", { runId: run.id, orgId: input.orgId }, { tx, singletonKey: stream.id });
+  // The next scheduled run counts from now.
+  if (stream.scheduleMinutes) await updateSyncStream(input.orgId, stream.id, { nextRunAt: new Date(Date.now() + stream.scheduleMinutes * 60_000) }, tx);
+  await publishEvent(tx, { orgId: input.orgId, type: "sync.progress", data: { runId: run.id, streamId: stream.id, connectionId: stream.integrationId, status: "queued" } });
+  return { run, existing: false };
 }
 
 export async function cancelSyncRun(input: { org: Org; actor: AuditActor; runId: string; ip: string | null }): Promise<SyncRunRow> {
@@ -162,16 +168,36 @@ export async function setRequestsPerSecond(input: { org: Org; actor: AuditActor;
   configureThrottle(row.id, input.requestsPerSecond);
 }
 
+const HUBSPOT_OBJECTS: Record<string, string> = { contact: "contacts", company: "companies", deal: "deals" };
+
+/** The stream entities a webhook payload names: HubSpot's [{ subscriptionType: "contact.propertyChange", … }]; null: not said (every stream). */
+export function entitiesNamedBy(payload: unknown): Set<string> | null {
+  const items = Array.isArray(payload) ? payload : [payload];
+  const out = new Set<string>();
+  for (const item of items) {
+    const type = item && typeof item === "object" ? (item as { subscriptionType?: unknown }).subscriptionType : undefined;
+    if (typeof type !== "string") return null;
+    const object = type.split(".")[0]!.toLowerCase();
+    out.add(HUBSPOT_OBJECTS[object] ?? object);
+  }
+  return out.size ? out : null;
+}
+
 /**
  * A provider told us (webhook) that records of a connection changed: queue an incremental run of
- * each enabled stream that supports it. A stream with a run already queued or running is left
- * alone (that run, or the next, picks the change up). Returns how many runs were queued.
+ * each enabled stream that supports it (only the streams a HubSpot-style payload names). A stream
+ * with a run already queued or running is left alone: that run, or the next, picks the change up.
+ * Runs in the webhook processing transaction. Returns how many runs were queued.
  */
-export async function triggerSyncFromWebhook(connection: { id: string; orgId: string | null; providerKey: string }): Promise<number> {
-  if (!connection.orgId) return 0;
-  const streams = await listEnabledStreamsOfConnection(connection.orgId, connection.id);
+export async function triggerSyncFromWebhook(tx: Executor, ctx: { connection: { id: string; orgId: string | null; providerKey: string; enabled: boolean }; payload: unknown }): Promise<number> {
+  const { connection } = ctx;
+  if (!connection.orgId || !connection.enabled) return 0;
+  const streams = await listEnabledStreamsOfConnection(connection.orgId, connection.id, tx);
+  if (streams.length === 0) return 0;
+  const named = entitiesNamedBy(ctx.payload);
   let queued = 0;
   for (const s of streams) {
+    if (named && !named.has(s.entity)) continue;
     let def;
     try {
       def = resolveStream(connection.providerKey, s);
@@ -179,7 +205,7 @@ export async function triggerSyncFromWebhook(connection: { id: string; orgId: st
       continue;
     }
     if (!def.incremental) continue;
-    const r = await requestSyncRun({ orgId: connection.orgId, streamId: s.id, mode: "incremental", trigger: "webhook", requestedBy: null });
+    const r = await requestSyncRunIn(tx, { orgId: connection.orgId, streamId: s.id, mode: "incremental", trigger: "webhook", requestedBy: null });
     if (!r.existing) queued++;
   }
   return queued;
