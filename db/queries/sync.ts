@@ -363,3 +363,12 @@ export async function setConnectionRate(orgId: string, connectionId: string, rps
     .returning({ id: integrations.id });
   return r.length === 1;
 }
+
+/** The newest run of each stream of a connection (its progress while active, else how the last one ended). */
+export async function latestRunPerStream(orgId: string, integrationId: string, db: Executor = getDb()): Promise<SyncRunRow[]> {
+  return db
+    .selectDistinctOn([syncRuns.streamId])
+    .from(syncRuns)
+    .where(and(eq(syncRuns.orgId, orgId), eq(syncRuns.integrationId, integrationId)))
+    .orderBy(syncRuns.streamId, desc(syncRuns.createdAt));
+}

@@ -23,8 +23,7 @@ export const genericPaginationTypes = ["link", "cursor", "page", "offset", "none
  * A generic REST JSON stream: one endpoint under the connection's base URL that lists records.
  * Validated here for the form and again when a run reads it.
  */
-export const genericRestStreamSchema = z
-  .object({
+const genericRestFields = {
     entity: z
       .string()
       .trim()
@@ -46,8 +45,9 @@ export const genericRestStreamSchema = z
     pageSizeParam: z.string().trim().max(100).default("per_page"),
     pageSize: z.coerce.number().int("The page size is a whole number.").min(1, "The page size is at least 1.").max(1000, "The page size is at most 1000.").default(100),
     cursorPath: dotPath("The next-cursor path").default(""),
-  })
-  .superRefine((v, ctx) => {
+};
+
+function refineGeneric(v: { pagination: string; cursorPath: string; pageParam: string; pageSizeParam: string; updatedSinceParam: string; updatedAtPath: string }, ctx: z.RefinementCtx) {
     if (v.pagination === "cursor" && !v.cursorPath) ctx.addIssue({ code: "custom", path: ["cursorPath"], message: "Cursor pagination needs the path of the next cursor in the response, e.g. meta.next_cursor." });
     if (v.pagination === "cursor" || v.pagination === "page" || v.pagination === "offset") {
       const p = param("page parameter").safeParse(v.pageParam);
@@ -58,15 +58,16 @@ export const genericRestStreamSchema = z
       if (!p.success) ctx.addIssue({ code: "custom", path: ["pageSizeParam"], message: p.error.issues[0]!.message });
     }
     if (v.updatedSinceParam && !v.updatedAtPath) ctx.addIssue({ code: "custom", path: ["updatedAtPath"], message: "Incremental runs need the updated-at path too (the cursor is the newest updated-at seen)." });
-  });
+}
+
+export const genericRestStreamSchema = z.object(genericRestFields).superRefine(refineGeneric);
 export type GenericRestStream = z.output<typeof genericRestStreamSchema>;
 
-export const scheduleMinutesField = z.coerce
-  .number()
-  .int("The schedule is a whole number of minutes.")
-  .min(5, "Schedule runs at least 5 minutes apart.")
-  .max(7 * 24 * 60, "Schedule runs at most a week apart.")
-  .nullable();
+/** Minutes between scheduled runs; "" / "off" / null: no schedule. */
+export const scheduleMinutesField = z.preprocess(
+  (v) => (v === "" || v === "off" || v === undefined || v === null ? null : v),
+  z.coerce.number().int("The schedule is a whole number of minutes.").min(5, "Schedule runs at least 5 minutes apart.").max(7 * 24 * 60, "Schedule runs at most a week apart.").nullable(),
+);
 
 /** Enable (or update) a built-in stream of a connection. */
 export const saveSyncStreamSchema = z.object({
@@ -77,14 +78,16 @@ export const saveSyncStreamSchema = z.object({
   scheduleMinutes: scheduleMinutesField,
 });
 
-/** Add or change a generic REST stream. */
-export const saveGenericStreamSchema = z.object({
-  orgId,
-  connectionId: id,
-  streamId: id.optional(),
-  scheduleMinutes: scheduleMinutesField,
-  config: genericRestStreamSchema,
-});
+/** Add or change a generic REST stream (the form's fields, flat). */
+export const saveGenericStreamSchema = z
+  .object({
+    orgId,
+    connectionId: id,
+    streamId: z.preprocess((v) => (v === "" ? undefined : v), id.optional()),
+    scheduleMinutes: scheduleMinutesField,
+    ...genericRestFields,
+  })
+  .superRefine(refineGeneric);
 
 export const deleteSyncStreamSchema = z.object({ orgId, streamId: id });
 export const startSyncRunSchema = z.object({ orgId, streamId: id, mode: z.enum(syncModes) });
@@ -92,7 +95,10 @@ export const cancelSyncRunSchema = z.object({ orgId, runId: id });
 export const setRequestsPerSecondSchema = z.object({
   orgId,
   connectionId: id,
-  requestsPerSecond: z.coerce.number().positive("Requests per second must be above 0 (leave empty for no limit).").max(1000, "At most 1000 requests per second.").nullable(),
+  requestsPerSecond: z.preprocess(
+    (v) => (v === "" || v === undefined ? null : v),
+    z.coerce.number("Enter a number of requests per second.").positive("Requests per second must be above 0 (leave empty for no limit).").max(1000, "At most 1000 requests per second.").nullable(),
+  ),
 });
 
 /** REST: POST /api/v1/connections/{id}/sync */
