@@ -36,7 +36,8 @@ export async function startFakeHubspot(opts: { pageSize?: number } = {}) {
     return { results, ...(next ? { paging: next } : {}) };
   }
 
-  const fake = await startFake((req: FakeRequest) => {
+  const fake = await startFake(async (req: FakeRequest) => {
+    if (api.latencyMs > 0 && req.path.startsWith("/crm/")) await new Promise((r) => setTimeout(r, api.latencyMs));
     const reply = handle(req);
     log.push({ method: req.method, path: req.path, after: req.url.searchParams.get("after") ?? bodyAfter(req), since: sinceOf(req), status: reply.status ?? 200, auth: req.headers.authorization });
     return reply;
@@ -90,7 +91,9 @@ export async function startFakeHubspot(opts: { pageSize?: number } = {}) {
   }
 
   let clock = Date.parse("2026-01-01T00:00:00Z");
-  return {
+  const api = {
+    /** Added before every CRM answer (a slow provider). */
+    latencyMs: 0,
     url: fake.url,
     requests: fake.requests,
     log,
@@ -134,5 +137,6 @@ export async function startFakeHubspot(opts: { pageSize?: number } = {}) {
       );
     },
   };
+  return api;
 }
 export type FakeHubspot = Awaited<ReturnType<typeof startFakeHubspot>>;
