@@ -14,6 +14,10 @@ import { completeSetup } from "@/lib/organizations/setup";
 import { startFake } from "@/lib/providers/_shared/testing";
 import { genericRestStreamSchema } from "@/lib/schemas/sync";
 import { stopSettingsListener } from "@/lib/settings/invalidation";
+import * as syncRoute from "@/app/api/v1/integrations/[id]/sync/route";
+import * as runsRoute from "@/app/api/v1/integrations/[id]/sync-runs/route";
+import { createApiToken } from "@/lib/api/tokens";
+import { createOrganizationFor } from "@/lib/organizations/members";
 import { scheduleDueSyncs } from "./schedule";
 import { entitiesNamedBy, requestSyncRun, saveGenericStream, triggerSyncFromWebhook } from "./service";
 
@@ -21,6 +25,7 @@ describe.each(testDbKinds())("sync jobs on %s", (kind) => {
   let handle: DbHandle;
   let api: Awaited<ReturnType<typeof startFake>>;
   let org: { id: string; name: string };
+  let owner: { id: string; email: string; isPlatformAdmin: boolean };
   let streamId: string;
   let connection: { id: string; orgId: string | null; providerKey: string; enabled: boolean };
   const saved = process.env.PATCHBAY_ALLOW_PRIVATE_EGRESS;
@@ -37,7 +42,7 @@ describe.each(testDbKinds())("sync jobs on %s", (kind) => {
       return { body: { items: list.slice(offset, offset + 5) } };
     });
     const setup = await completeSetup({ name: "Ada", email: "ada@example.com", password: "correct horse battery", orgName: "Acme", ip: null });
-    const owner = { id: setup.user.id, email: setup.user.email, isPlatformAdmin: setup.user.isPlatformAdmin };
+    owner = { id: setup.user.id, email: setup.user.email, isPlatformAdmin: setup.user.isPlatformAdmin };
     org = setup.org;
     await addAllowlistEntry({ orgId: org.id, platform: false, actor: owner, entry: "127.0.0.1", note: "fake", ip: null });
     const { id } = await createConnection({ org, actor: owner, providerKey: "custom-api-key", platformWide: false, name: "Items API", values: { serviceName: "Items", baseUrl: api.url, apiKey: "k" }, testBeforeSave: false, ip: null });
@@ -93,5 +98,35 @@ describe.each(testDbKinds())("sync jobs on %s", (kind) => {
     const { rows } = await listSyncRuns(org.id, connection.id, { page: 1, perPage: 1 });
     expect(rows[0]).toMatchObject({ trigger: "schedule", mode: "incremental" });
     expect((await finished(rows[0]!.id)).status).toBe("succeeded");
+  });
+
+  it("REST: POST /api/v1/integrations/{id}/sync queues a run (scope checked, org-scoped); GET …/sync-runs lists runs", async () => {
+    const base = "https://patchbay.example/api/v1";
+    const call = (h: (req: Request, ctx: { params: Promise<{ id: string }> }) => Promise<Response>, req: Request) => h(req, { params: Promise.resolve({ id: connection.id }) });
+    const write = (await createApiToken({ orgId: org.id, actor: owner, name: "w", scopes: ["integrations:read", "integrations:write"], expiresInDays: null, ip: null })).token;
+    const readOnly = (await createApiToken({ orgId: org.id, actor: owner, name: "r", scopes: ["integrations:read"], expiresInDays: null, ip: null })).token;
+    const other = await createOrganizationFor({ id: owner.id, email: owner.email, isPlatformAdmin: owner.isPlatformAdmin } as never, "Globex", null);
+    const foreign = (await createApiToken({ orgId: other.id, actor: owner, name: "f", scopes: ["integrations:read", "integrations:write"], expiresInDays: null, ip: null })).token;
+    const post = (token: string, body: unknown) => new Request(`${base}/integrations/${connection.id}/sync`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+
+    expect((await call(syncRoute.POST, post(readOnly, { entity: "items" }))).status).toBe(403);
+    expect((await call(syncRoute.POST, post(foreign, { entity: "items" }))).status).toBe(404);
+    const bad = await call(syncRoute.POST, post(write, { entity: "items", mode: "sideways" }));
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { fieldErrors: Record<string, string[]> } }).error.fieldErrors.mode).toBeDefined();
+    const ok = await call(syncRoute.POST, post(write, { entity: "items", mode: "full" }));
+    expect(ok.status).toBe(202);
+    const { data } = (await ok.json()) as { data: { runId: string; existing: boolean } };
+    expect(data.existing).toBe(false);
+    expect((await finished(data.runId)).status).toBe("succeeded");
+
+    const list = await call(runsRoute.GET, new Request(`${base}/integrations/${connection.id}/sync-runs?perPage=2`, { headers: { authorization: `Bearer ${readOnly}` } }));
+    expect(list.status).toBe(200);
+    const body = (await list.json()) as { data: { id: string; trigger: string; recordsProcessed: number; durationMs: number }[]; total: number };
+    expect(body.data[0]).toMatchObject({ id: data.runId, trigger: "api", recordsProcessed: 12 });
+    expect(body.data[0]!.durationMs).toBeGreaterThanOrEqual(0);
+    expect(body.total).toBeGreaterThanOrEqual(4);
+    expect((await call(runsRoute.GET, new Request(`${base}/integrations/${connection.id}/sync-runs`, { headers: { authorization: `Bearer ${foreign}` } }))).status).toBe(404);
+    expect((await call(runsRoute.GET, new Request(`${base}/integrations/${connection.id}/sync-runs?perPage=500`, { headers: { authorization: `Bearer ${readOnly}` } }))).status).toBe(400);
   });
 });
