@@ -75,6 +75,10 @@ test("a generic REST stream syncs from a fake API, shows progress and history, a
     await expect(run).toHaveCount(1);
     await expect(run).toContainText("full");
     await expect(run).toContainText("manual");
+    // Schedule the stream: the next run time shows.
+    await row.getByLabel("Schedule of tickets").selectOption("15");
+    await expect(page.getByText("tickets sync is on, every 15 min.")).toBeVisible();
+    await expect(row).toContainText("Next ");
     await page.screenshot({ path: "test-results/sync-tab.png", fullPage: true });
 
     await page.getByTestId("records-link").click();

@@ -81,11 +81,11 @@ export function RecordsTable({
         { id: "errors", label: "Errors", type: "select", options: [{ value: "only", label: "With mapping errors" }] },
         {
           id: "deleted",
-          label: "Deleted",
+          label: "Records",
           type: "select",
           options: [
+            { value: "live", label: "Live only" },
             { value: "deleted", label: "Deleted only" },
-            { value: "all", label: "Live and deleted" },
           ],
         },
       ]}

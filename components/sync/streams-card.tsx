@@ -2,7 +2,7 @@
 import { useTransition } from "react";
 import { useRouter } from "next/navigation";
 import { toast } from "sonner";
-import { cancelSyncRunAction, deleteSyncStreamAction, saveSyncStreamAction, startSyncRunAction } from "@/lib/actions/sync";
+import { cancelSyncRunAction, deleteSyncStreamAction, saveSyncStreamAction, setStreamScheduleAction, startSyncRunAction } from "@/lib/actions/sync";
 import type { SyncRunStatus } from "@/db/schema/sync";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
@@ -46,7 +46,10 @@ function StreamRow({ orgId, connectionId, item, canEdit }: { orgId: string; conn
       router.refresh();
     });
   const save = (enabled: boolean, scheduleMinutes: number | null) =>
-    run(() => saveSyncStreamAction({ orgId, connectionId, entity: item.entity, enabled, scheduleMinutes }), enabled ? `${item.label} sync is on.` : `${item.label} sync is off.`);
+    run(
+      () => (s && item.kind === "generic" ? setStreamScheduleAction({ orgId, streamId: s.id, enabled, scheduleMinutes }) : saveSyncStreamAction({ orgId, connectionId, entity: item.entity, enabled, scheduleMinutes })),
+      enabled ? `${item.label} sync is on${scheduleMinutes ? `, every ${scheduleMinutes} min` : ""}.` : `${item.label} sync is off.`,
+    );
   const a = item.active;
   return (
     <TableRow data-testid={`stream-${item.entity}`}>
@@ -58,23 +61,13 @@ function StreamRow({ orgId, connectionId, item, canEdit }: { orgId: string; conn
         {s?.cursor ? <div className="text-xs text-muted-foreground">Cursor: {at(s.cursor)}</div> : null}
       </TableCell>
       <TableCell>
-        {item.kind === "builtin" ? (
-          <Switch
-            aria-label={`Sync ${item.label}`}
-            checked={Boolean(s?.enabled)}
-            disabled={!canEdit || pending}
-            onCheckedChange={(v) => save(v, s?.scheduleMinutes ?? null)}
-            data-testid={`enable-${item.entity}`}
-          />
-        ) : (
-          <Badge variant={s?.enabled ? "success" : "secondary"}>{s?.enabled ? "on" : "off"}</Badge>
-        )}
+        <Switch aria-label={`Sync ${item.label}`} checked={Boolean(s?.enabled)} disabled={!canEdit || pending} onCheckedChange={(v) => save(v, s?.scheduleMinutes ?? null)} data-testid={`enable-${item.entity}`} />
       </TableCell>
       <TableCell>
         <NativeSelect
           aria-label={`Schedule of ${item.label}`}
           value={s?.scheduleMinutes ? String(s.scheduleMinutes) : ""}
-          disabled={!canEdit || pending || !s?.enabled || item.kind !== "builtin"}
+          disabled={!canEdit || pending || !s?.enabled}
           onChange={(e) => save(true, e.target.value ? Number(e.target.value) : null)}
         >
           {scheduleOptions.map((o) => (

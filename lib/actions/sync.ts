@@ -8,9 +8,10 @@ import {
   saveGenericStreamSchema,
   saveSyncStreamSchema,
   setRequestsPerSecondSchema,
+  setStreamScheduleSchema,
   startSyncRunSchema,
 } from "@/lib/schemas/sync";
-import { cancelSyncRun, removeStream, requestSyncRun, saveBuiltinStream, saveGenericStream, setRequestsPerSecond } from "@/lib/sync/service";
+import { cancelSyncRun, removeStream, requestSyncRun, saveBuiltinStream, saveGenericStream, setRequestsPerSecond, setStreamSchedule } from "@/lib/sync/service";
 
 const syncPage = (connectionId: string) => revalidatePath(`/connections/${connectionId}/sync`);
 
@@ -35,6 +36,15 @@ export const saveGenericStreamAction = orgAction
     } catch (e) {
       rethrowWithFieldErrors(saveGenericStreamSchema, e);
     }
+  });
+
+export const setStreamScheduleAction = orgAction
+  .metadata({ name: "setStreamSchedule", permission: "connections.manage" })
+  .inputSchema(setStreamScheduleSchema)
+  .action(async ({ parsedInput: p, ctx }) => {
+    const s = await setStreamSchedule({ org: ctx.org, actor: ctx.user, streamId: p.streamId, enabled: p.enabled, scheduleMinutes: p.scheduleMinutes, ip: ctx.ip });
+    syncPage(s.integrationId);
+    return { id: s.id, entity: s.entity, enabled: s.enabled };
   });
 
 export const deleteSyncStreamAction = orgAction

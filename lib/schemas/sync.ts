@@ -89,6 +89,9 @@ export const saveGenericStreamSchema = z
   })
   .superRefine(refineGeneric);
 
+/** Turn a stored stream (built-in or generic) on or off and set its schedule. */
+export const setStreamScheduleSchema = z.object({ orgId, streamId: id, enabled: z.boolean(), scheduleMinutes: scheduleMinutesField });
+
 export const deleteSyncStreamSchema = z.object({ orgId, streamId: id });
 export const startSyncRunSchema = z.object({ orgId, streamId: id, mode: z.enum(syncModes) });
 export const cancelSyncRunSchema = z.object({ orgId, runId: id });

@@ -94,6 +94,16 @@ export async function saveGenericStream(input: { org: Org; actor: AuditActor; co
   });
 }
 
+export async function setStreamSchedule(input: { org: Org; actor: AuditActor; streamId: string; enabled: boolean; scheduleMinutes: number | null; ip: string | null }): Promise<SyncStreamRow> {
+  return getDb().transaction(async (tx) => {
+    const nextRunAt = input.enabled && input.scheduleMinutes ? new Date(Date.now() + input.scheduleMinutes * 60_000) : null;
+    const s = await updateSyncStream(input.org.id, input.streamId, { enabled: input.enabled, scheduleMinutes: input.scheduleMinutes, nextRunAt }, tx);
+    if (!s) throw new AppError("not_found", "That stream does not exist.");
+    await recordAudit(tx, { orgId: input.org.id, actor: input.actor, action: "sync.stream_saved", target: { type: "connection", id: s.integrationId }, metadata: { entity: s.entity, enabled: s.enabled, scheduleMinutes: s.scheduleMinutes }, ip: input.ip });
+    return s;
+  });
+}
+
 export async function removeStream(input: { org: Org; actor: AuditActor; streamId: string; ip: string | null }): Promise<void> {
   await getDb().transaction(async (tx) => {
     const s = await getSyncStream(input.org.id, input.streamId, tx);

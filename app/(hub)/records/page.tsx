@@ -15,7 +15,8 @@ const loadState = createTableSearchParamsLoader(["q", "connection", "entity", "e
 export default async function RecordsPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const ctx = await requireOrgContext();
   const s = await loadState(searchParams);
-  const deleted = s.deleted === "deleted" || s.deleted === "all" ? s.deleted : "live";
+  // No filter: live and deleted records (deleted ones carry a badge).
+  const deleted = s.deleted === "deleted" || s.deleted === "live" ? s.deleted : "all";
   const [{ rows, total }, streams] = await Promise.all([
     listRecords(ctx.org.id, {
       page: s.page,
@@ -39,7 +40,7 @@ export default async function RecordsPage({ searchParams }: { searchParams: Prom
         </EmptyState>
       ) : (
         <Card>
-          <CardContent className="pt-6">
+          <CardContent>
             <RecordsTable
               totalRows={total}
               pageCount={pageCountFor(total, s.perPage)}

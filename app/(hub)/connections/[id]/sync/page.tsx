@@ -72,7 +72,7 @@ export default async function ConnectionSyncPage({ params, searchParams }: { par
       />
       <ConnectionTabs connectionId={c.id} active="sync" />
       {!c.enabled ? <p className="mb-4 rounded-md border border-warning/40 bg-warning/10 px-3 py-2 text-sm">This connection is disabled: enable it to sync.</p> : null}
-      <div className="grid gap-6">
+      <div className="grid grid-cols-[minmax(0,1fr)] gap-6">
         <Card>
           <CardHeader>
             <CardTitle>Streams</CardTitle>
