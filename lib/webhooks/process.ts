@@ -6,6 +6,7 @@ import { publishEvent } from "@/lib/events/publish";
 import { queueDefs } from "@/lib/jobs/queues";
 import { logger } from "@/lib/logger";
 import { providerWebhookHandlers, webhookListeners } from "./handlers";
+import { triggerSyncFromWebhook } from "@/lib/sync/service";
 
 export type ProcessOutcome = { status: "processed" | "skipped"; eventId: string };
 
@@ -33,6 +34,7 @@ export async function processWebhookEvent(eventId: string, job: { retryCount: nu
       if (connection) {
         await providerWebhookHandlers[started.providerKey]?.(tx, { event: started, connection });
         for (const listener of webhookListeners) await listener(tx, { event: started, connection });
+        await triggerSyncFromWebhook(tx, { connection, payload: started.payload });
       }
       const processedAt = new Date();
       const latencyMs = Math.max(0, processedAt.getTime() - started.receivedAt.getTime());
