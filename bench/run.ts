@@ -23,6 +23,7 @@ const benches = {
   dashboard: () => import("./dashboard"),
   webhooks: () => import("./webhooks"),
   mapping: () => import("./mapping"),
+  sync: () => import("./sync"),
 } as const;
 type Name = keyof typeof benches;
 

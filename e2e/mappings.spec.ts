@@ -55,6 +55,7 @@ test("build a mapping in the editor with a live preview, save a version, activat
   await page.getByRole("textbox", { name: "API key" }).fill("good-key-0123456789");
   await page.getByRole("button", { name: "Create connection" }).click();
   await expect(page).toHaveURL(/\/connections\/[0-9a-f-]{36}$/);
+  const connectionId = page.url().split("/").pop()!;
 
   // New mapping for its "people" stream → Contact, blank.
   await page.goto("/mappings");
@@ -135,6 +136,12 @@ test("build a mapping in the editor with a live preview, save a version, activat
   await expect(row).toContainText("Contact");
   await expect(row).toContainText("v1");
   await page.screenshot({ path: "test-results/mappings-list.png", fullPage: true });
+
+  // The connection's Sync tab lists the mapping of its stream.
+  await page.goto(`/connections/${connectionId}/sync`);
+  const card = page.getByTestId("connection-mappings");
+  await expect(card.getByRole("link", { name: "people → Contact" })).toBeVisible();
+  await expect(card).toContainText("v1 active");
 });
 
 test("define a custom target schema; problems are shown on their field", async ({ page }) => {
@@ -142,8 +149,8 @@ test("define a custom target schema; problems are shown on their field", async (
   await page.goto("/mappings");
   const dialog = page.getByRole("dialog");
   await clickUntilVisible(page.getByRole("button", { name: "New target schema" }), dialog);
-  await dialog.getByLabel("Name").fill("Ticket");
-  await dialog.getByLabel("Key").fill("ticket");
+  await dialog.getByRole("textbox", { name: "Name", exact: true }).fill("Ticket");
+  await dialog.getByRole("textbox", { name: "Key", exact: true }).fill("ticket");
   await dialog.getByRole("button", { name: "Add field" }).click();
   await dialog.getByLabel("Field 2 name").fill("priority");
   await dialog.getByLabel("Field 2 type").selectOption("enum");

@@ -1,7 +1,7 @@
 "use client";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
-import { Activity, Blocks, Cable, Home, Plug, Settings, Shuffle, Webhook } from "lucide-react";
+import { Activity, Blocks, Cable, Database, Home, Plug, Settings, Shuffle, Webhook } from "lucide-react";
 import { cn } from "@/lib/utils";
 
 const nav = [
@@ -10,6 +10,7 @@ const nav = [
   { href: "/connections", label: "Connections", icon: Plug },
   { href: "/health", label: "Health", icon: Activity },
   { href: "/webhooks", label: "Webhooks", icon: Webhook },
+  { href: "/records", label: "Records", icon: Database },
   { href: "/mappings", label: "Mappings", icon: Shuffle },
   { href: "/settings", label: "Settings", icon: Settings },
 ];

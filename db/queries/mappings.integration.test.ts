@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { DbHandle } from "@/db/client";
 import { testDbKinds, useTestDb } from "@/db/testing";
 import { auditLog, dataMappings, integrationData, integrations, organizations, syncStreams, users } from "@/db/schema";
@@ -144,6 +144,15 @@ describe.each(testDbKinds())("mappings on %s", (kind) => {
     // A job for another organization's id does nothing.
     await handle.db.update(dataMappings).set({ remapStatus: "running" }).where(eq(dataMappings.id, mappingId));
     expect(await runRemap(mappingId, globex)).toEqual({ remapped: 0, status: "running" });
+    // A failing batch (here: a constraint every update breaks) is retried by the queue while retries remain…
+    await handle.db.update(integrationData).set({ mappingVersionId: null }).where(eq(integrationData.externalId, "5"));
+    await handle.db.execute(sql`alter table integration_data add constraint t_fail check (mapping_version_id is null or mapping_version_id = 'stale') not valid`);
+    await expect(runRemap(mappingId, acme, { retryCount: 0, retryLimit: 5 })).rejects.toThrow();
+    expect(await getMapping(acme, mappingId)).toMatchObject({ remapStatus: "running" });
+    // …and the last attempt marks the re-map failed, with a message for the page.
+    expect(await runRemap(mappingId, acme, { retryCount: 5, retryLimit: 5 })).toEqual({ remapped: 0, status: "failed" });
+    expect(await getMapping(acme, mappingId)).toMatchObject({ remapStatus: "failed", remapError: expect.stringMatching(/start it again/) });
+    await handle.db.execute(sql`alter table integration_data drop constraint t_fail`);
   });
 
   it("templates: built-in and saved ones, applied as new versions", async () => {

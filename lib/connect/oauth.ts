@@ -232,7 +232,7 @@ async function readTokens(row: Pick<ConnectionRow, "id" | "orgId">): Promise<Tok
 }
 
 /** Fresh unless within the refresh-ahead window, capped at half the token's lifetime (5-minute tokens exist). */
-function fresh(t: TokenState, aheadMs: number): boolean {
+function isFresh(t: TokenState, aheadMs: number): boolean {
   if (!t.access) return false;
   if (t.expiresAt === null) return true;
   const lifetime = t.obtainedAt ? t.expiresAt.getTime() - t.obtainedAt.getTime() : Number.POSITIVE_INFINITY;
@@ -247,12 +247,12 @@ const inflight = ((globalThis as GlobalWithInflight).__patchbayTokenInflight ??=
  * Postgres (re-reading the token after taking it), so concurrent callers in any number of
  * processes cause one refresh. invalid_grant marks the connection needs_reauth: no retry storm.
  */
-export async function getAccessToken(ref: { orgId: string; connectionId: string }, opts: { aheadMs?: number } = {}): Promise<string> {
+export async function getAccessToken(ref: { orgId: string; connectionId: string }, opts: { aheadMs?: number; rejected?: string } = {}): Promise<string> {
   // Keyed by organization too: a caller naming another organization must not join a refresh.
-  const key = `${ref.orgId}\u0000${ref.connectionId}`;
+  const key = `${ref.orgId}\u0000${ref.connectionId}${opts.rejected ? "\u0000rejected" : ""}`;
   const running = inflight.get(key);
   if (running) return running;
-  const p = accessTokenUncoalesced(ref, opts.aheadMs ?? REFRESH_AHEAD_MS).finally(() => inflight.delete(key));
+  const p = accessTokenUncoalesced(ref, opts.aheadMs ?? REFRESH_AHEAD_MS, opts.rejected).finally(() => inflight.delete(key));
   inflight.set(key, p);
   return p;
 }
@@ -268,7 +268,12 @@ function noteRefreshFailure(connectionId: string): number {
   return waitMs;
 }
 
-async function accessTokenUncoalesced(ref: { orgId: string; connectionId: string }, aheadMs: number): Promise<string> {
+/**
+ * `rejected`: the access token the provider just answered 401 to. It is refreshed even if it looks
+ * fresh, unless another caller already replaced it (then the newer token is returned).
+ */
+async function accessTokenUncoalesced(ref: { orgId: string; connectionId: string }, aheadMs: number, rejected?: string): Promise<string> {
+  const fresh = (t: TokenState, ahead: number) => isFresh(t, ahead) && (rejected === undefined || t.access !== rejected);
   const row = await getVisibleConnection(ref.orgId, ref.connectionId);
   if (!row) throw new AppError("not_found", "That connection does not exist.");
   const provider = getProvider(row.providerKey);
@@ -278,7 +283,7 @@ async function accessTokenUncoalesced(ref: { orgId: string; connectionId: string
   if (fresh(tokens, aheadMs)) return tokens.access!;
   const spec = oauthSpecOf(provider);
   if (spec.grant === "authorization_code" && !tokens.refresh) {
-    if (tokens.access && tokens.expiresAt && tokens.expiresAt > new Date()) return tokens.access;
+    if (tokens.access && tokens.access !== rejected && tokens.expiresAt && tokens.expiresAt > new Date()) return tokens.access;
     throw new IntegrationUnavailableError(`${provider.name} connection "${row.name}" is not authorized. An admin can connect it at /connections/${row.id}.`);
   }
   const backoff = refreshBackoff.get(row.id);
@@ -323,13 +328,7 @@ async function accessTokenUncoalesced(ref: { orgId: string; connectionId: string
     } catch (e) {
       if (e instanceof oauth.ResponseBodyError && (e.error === "invalid_grant" || e.error === "invalid_client" || e.error === "unauthorized_client")) {
         const message = `${provider.name} rejected the stored authorization (${e.error}). Reconnect at /connections/${row.id}.`;
-        await getDb().transaction(async (tx) => {
-          await updateConnectionRow(row.id, { status: "needs_reauth", lastError: message }, tx);
-          await markDisconnected(tx, row, message);
-          await recordAudit(tx, { orgId: row.orgId, actor: { id: null, email: null }, action: "connection.needs_reauth", target: { type: "connection", id: row.id }, metadata: { provider: provider.key, error: e.error } });
-          await notifySettingsChanged(tx, { providerKey: row.providerKey, orgId: row.orgId, connectionId: row.id });
-        });
-        invalidateLocally({ providerKey: row.providerKey, orgId: row.orgId, connectionId: row.id });
+        await markNeedsReauth(row, message, e.error);
         report(false, true, message);
         throw new IntegrationUnavailableError(message);
       }
@@ -341,6 +340,20 @@ async function accessTokenUncoalesced(ref: { orgId: string; connectionId: string
   } finally {
     await releaseLease(row.id, owner);
   }
+}
+
+/**
+ * The provider refuses this connection's authorization (a dead grant, or a freshly refreshed token
+ * answered 401 again): the connection needs a person to reconnect it; calls stop until then.
+ */
+export async function markNeedsReauth(row: ConnectionRow, message: string, reason: string): Promise<void> {
+  await getDb().transaction(async (tx) => {
+    await updateConnectionRow(row.id, { status: "needs_reauth", lastError: message }, tx);
+    await markDisconnected(tx, row, message);
+    await recordAudit(tx, { orgId: row.orgId, actor: { id: null, email: null }, action: "connection.needs_reauth", target: { type: "connection", id: row.id }, metadata: { provider: row.providerKey, error: reason } });
+    await notifySettingsChanged(tx, { providerKey: row.providerKey, orgId: row.orgId, connectionId: row.id });
+  });
+  invalidateLocally({ providerKey: row.providerKey, orgId: row.orgId, connectionId: row.id });
 }
 
 /** RFC 7009 revocation on disconnect; failures are logged, never block the deletion. */

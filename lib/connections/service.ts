@@ -1,4 +1,5 @@
 import "server-only";
+import { applyConnectionRate } from "@/lib/connections/rate";
 import { getDb } from "@/db/client";
 import {
   clearDefault,
@@ -76,6 +77,7 @@ async function runTest(provider: ProviderDefinition, settings: Record<string, un
     const connectionId = ctx.connectionId;
     const getToken = provider.oauth && connectionId ? () => getAccessToken({ orgId: ctx.orgId ?? "", connectionId }) : undefined;
     const allowPrivate = await allowlistEntriesFor(ctx.orgId);
+    if (connectionId) await applyConnectionRate(ctx.orgId, connectionId);
     const r = await provider.test(settings as never, { ...ctx, signal: controller.signal, allowPrivate, getAccessToken: getToken });
     return { ...r, ms: Math.round(performance.now() - started) };
   } catch (error) {

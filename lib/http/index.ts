@@ -11,11 +11,13 @@ import { EgressError, isEgressError, type EgressErrorKind } from "@/lib/http/err
 import { emitEgressResult } from "@/lib/http/events";
 import { egressDuration, egressRequests, type EgressOutcome } from "@/lib/http/metrics";
 import { checkLiteral, egressPolicy, parseEgressUrl, type EgressPolicy } from "@/lib/http/ssrf";
+import { acquireSlot, noteRateHeaders } from "@/lib/http/throttle";
 
 export { EgressError, isEgressError, type EgressErrorKind } from "@/lib/http/errors";
 export { breakerState, breakerStates, type BreakerState } from "@/lib/http/breaker";
 export { onBreakerChange, onEgressResult, type EgressResultEvent } from "@/lib/http/events";
 export { insideProbe, runAsProbe } from "@/lib/http/probe";
+export { configureThrottle, throttleRate } from "@/lib/http/throttle";
 
 export type EgressOptions = {
   /** Default GET. */
@@ -34,7 +36,10 @@ export type EgressOptions = {
   redirect?: "error" | "follow";
   /** Private targets this call may reach: hostnames ("jira.internal"), IPs, or CIDRs ("10.0.0.0/8", "fd00::/8"). */
   allowPrivate?: readonly string[];
-  /** One circuit breaker per key (e.g. the connection id). Without a key, no breaker. */
+  /**
+   * One circuit breaker per key (e.g. the connection id). Without a key, no breaker. The same key
+   * names the connection's proactive throttle (configureThrottle) and its rate-header pauses.
+   */
   breakerKey?: string;
   log?: { providerKey?: string; connectionId?: string | null; orgId?: string | null };
   signal?: AbortSignal;
@@ -367,10 +372,13 @@ export async function egressFetch(input: string | URL, opts: EgressOptions = {})
     let outOfTime = false;
     let inFlight = false;
     const attempt = async (): Promise<Exchange> => {
+      // Every attempt (retries included) takes a slot of the connection's request budget.
+      if (opts.breakerKey) await acquireSlot(opts.breakerKey, controller.signal);
       attempts++;
       inFlight = true;
       try {
         const value = await exchange(url, ctx);
+        if (opts.breakerKey) noteRateHeaders(opts.breakerKey, value.headers);
         last = { value };
         return value;
       } catch (error) {

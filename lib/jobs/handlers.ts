@@ -8,7 +8,9 @@ import { runMaintenance, scheduleDueChecks, scheduleTokenRefreshes } from "@/lib
 import { runDekRotation } from "@/lib/lockbox/rotation";
 import { deliverOutbound } from "@/lib/webhooks/outbound";
 import { runRemap } from "@/lib/mapping/remap";
-import type { JobData, QueueName } from "./queues";
+import { runSync } from "@/lib/sync/engine";
+import { scheduleDueSyncs } from "@/lib/sync/schedule";
+import { queueDefs, type JobData, type QueueName } from "./queues";
 
 export type Handler<Q extends QueueName> = (job: Job<JobData[Q]>) => Promise<unknown>;
 
@@ -32,5 +34,8 @@ export const handlers: { [Q in QueueName]: Handler<Q> } = {
   "alert-deliver": (job) => deliverAlert(job.data.changeId),
   maintenance: () => runMaintenance(),
   "outbound-delivery": (job) => deliverOutbound(job.data.deliveryId, { expectedAttempt: job.data.attempt }),
-  "mapping-remap": (job) => runRemap(job.data.mappingId, job.data.orgId),
+  "mapping-remap": (job) => runRemap(job.data.mappingId, job.data.orgId, { retryCount: job.retryCount, retryLimit: queueDefs["mapping-remap"].retryLimit }),
+  "sync-tick": () => scheduleDueSyncs(),
+  // A failed run is recorded on the run and does not throw; only a dead or stopped worker leaves it running for the retry to resume.
+  "sync-run": (job) => runSync(job.data.runId, { signal: job.signal }),
 };

@@ -15,7 +15,7 @@ export const REMAP_BATCH = 500;
  * skipped, so a killed job resumes where it stopped. Activating another version meanwhile restarts
  * the pass with that version (activation resets the counters under the same row lock).
  */
-export async function runRemap(mappingId: string, orgId: string | null, opts: { batchSize?: number } = {}): Promise<{ remapped: number; status: string }> {
+export async function runRemap(mappingId: string, orgId: string | null, opts: { batchSize?: number; retryCount?: number; retryLimit?: number } = {}): Promise<{ remapped: number; status: string }> {
   const batchSize = opts.batchSize ?? REMAP_BATCH;
   let afterId = 0;
   let mapper: Mapper | null = null;
@@ -58,6 +58,8 @@ export async function runRemap(mappingId: string, orgId: string | null, opts: { 
       if (step.finished) return { remapped, status: step.status };
     }
   } catch (error) {
+    // Retries resume where the last committed batch ended; only the last attempt marks the re-map failed.
+    if ((opts.retryCount ?? 0) < (opts.retryLimit ?? 0)) throw error;
     logger.error({ err: error, mappingId }, "mapping re-map failed");
     await getDb().transaction(async (tx) => {
       await updateProgress(tx, mappingId, { remapStatus: "failed", remapError: "The re-map stopped on an unexpected error; start it again from the mapping page." });

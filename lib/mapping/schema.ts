@@ -40,15 +40,17 @@ const regexFlags = z
   .regex(/^[imsu]{0,4}$/, "Allowed flags: i, m, s, u.")
   .default("");
 
-const shortText = z.string().max(200);
+// PostgreSQL's jsonb refuses \u0000: a NUL typed into a rule would make every write of its records fail.
+const noNul = (s: string) => !s.includes("\u0000");
+const shortText = z.string().max(200).refine(noNul, "Remove the NUL character.");
 
 export const transformSchema = z.discriminatedUnion("op", [
   z.object({ op: z.literal("trim") }),
   z.object({ op: z.literal("lower") }),
   z.object({ op: z.literal("upper") }),
-  z.object({ op: z.literal("split"), separator: z.string().min(1, "Enter a separator.").max(20) }),
-  z.object({ op: z.literal("join"), separator: z.string().max(20) }),
-  z.object({ op: z.literal("concat"), paths: z.array(sourcePathSchema).min(1, "Add at least one path.").max(10), separator: z.string().max(20).default(" ") }),
+  z.object({ op: z.literal("split"), separator: z.string().min(1, "Enter a separator.").max(20).refine(noNul, "Remove the NUL character.") }),
+  z.object({ op: z.literal("join"), separator: z.string().max(20).refine(noNul, "Remove the NUL character.") }),
+  z.object({ op: z.literal("concat"), paths: z.array(sourcePathSchema).min(1, "Add at least one path.").max(10), separator: z.string().max(20).refine(noNul, "Remove the NUL character.").default(" ") }),
   z.object({ op: z.literal("replace"), pattern: regexPattern, flags: regexFlags, replacement: shortText, all: z.boolean().default(true) }),
   z.object({ op: z.literal("regexExtract"), pattern: regexPattern, flags: regexFlags, group: z.number().int().min(0).max(20).default(1) }),
   z.object({ op: z.literal("parseNumber"), decimal: z.enum([".", ","]).default(".") }),
@@ -61,7 +63,7 @@ export const transformSchema = z.discriminatedUnion("op", [
     onMissing: z.enum(["keep", "null", "error"]).default("keep"),
   }),
   z.object({ op: z.literal("coalesce"), paths: z.array(sourcePathSchema).min(1, "Add at least one path.").max(10) }),
-  z.object({ op: z.literal("template"), template: z.string().min(1, "Enter a template.").max(1000) }),
+  z.object({ op: z.literal("template"), template: z.string().min(1, "Enter a template.").max(1000).refine(noNul, "Remove the NUL character.") }),
 ]);
 export type Transform = z.infer<typeof transformSchema>;
 export type TransformOp = Transform["op"];
@@ -80,7 +82,7 @@ export type Validation = z.infer<typeof validationSchema>;
 export type ValidationKind = Validation["kind"];
 export const validationKinds = ["regex", "min", "max", "length", "enum", "email", "url"] as const satisfies readonly ValidationKind[];
 
-export const defaultValueSchema = z.union([z.string().max(1000), z.number(), z.boolean()]);
+export const defaultValueSchema = z.union([z.string().max(1000).refine(noNul, "Remove the NUL character."), z.number(), z.boolean()]);
 
 export const ruleSchema = z.object({
   id: z.string().min(1).max(64),

@@ -43,6 +43,9 @@ describe("transforms", () => {
     expect(checkRegex("ab", "g")).toMatch(/flags/);
     expect(checkRegex("^[a-z]+@[a-z]+$", "i")).toBeNull();
     expect(transformSchema.safeParse({ op: "replace", pattern: "(a+)+", replacement: "" }).success).toBe(false);
+    // jsonb refuses NUL characters: they never get into a definition
+    expect(transformSchema.safeParse({ op: "template", template: "a\u0000{{value}}" }).success).toBe(false);
+    expect(transformSchema.safeParse({ op: "replace", pattern: "x", replacement: "\u0000" }).success).toBe(false);
   });
 
   it("parses numbers with either decimal mark", () => {

@@ -6,6 +6,7 @@ import { getProvider, type Provider, type ProviderKey } from "@/lib/catalog/regi
 import { getAccessToken } from "@/lib/connect/oauth";
 import { getInstallationToken, GITHUB_PROVIDER_KEY } from "@/lib/connect/github-app";
 import { AppError } from "@/lib/errors";
+import { applyConnectionRate } from "@/lib/connections/rate";
 import { resolveSettings } from "@/lib/settings";
 import { IntegrationNotConfiguredError } from "@/lib/settings/errors";
 import { EMAIL_PROVIDERS, sendVia, type EmailMessage } from "./email";
@@ -65,6 +66,7 @@ export async function getClient<K extends ClientProviderKey>(providerKey: K, opt
   const resolved = await resolveSettings(providerKey, opts);
   const connection = { id: resolved.connection.id, orgId: resolved.connection.scope === "organization" ? opts.orgId : null, providerKey };
   const ref = { orgId: opts.orgId, connectionId: connection.id };
+  await applyConnectionRate(connection.orgId, connection.id);
   const ctx: ClientContext = {
     connectionId: connection.id,
     orgId: opts.orgId,

@@ -5,6 +5,7 @@ import { claimWebhookEvent, markWebhookEventsProcessed, updateWebhookEvent, type
 import { EVENTS_CHANNEL, liveEventPayload, publishEvent } from "@/lib/events/publish";
 import { logger } from "@/lib/logger";
 import { providerWebhookHandlers, webhookListeners } from "./handlers";
+import { triggerSyncFromWebhook } from "@/lib/sync/service";
 
 export type ProcessOutcome = { status: "processed" | "skipped"; eventId: string };
 
@@ -30,6 +31,7 @@ async function runHandlers(tx: Tx, event: WebhookEventRow): Promise<Done> {
   if (connection) {
     await providerWebhookHandlers[event.providerKey]?.(tx, { event, connection });
     for (const listener of webhookListeners) await listener(tx, { event, connection });
+    await triggerSyncFromWebhook(tx, { connection, payload: event.payload });
   }
   const processedAt = new Date();
   const latencyMs = Math.max(0, processedAt.getTime() - event.receivedAt.getTime());

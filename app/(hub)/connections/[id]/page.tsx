@@ -20,6 +20,8 @@ import { WebhookEndpointCard } from "@/components/webhooks/webhook-endpoint-card
 import { webhookSchemeFor } from "@/lib/webhooks/ingest";
 import { webhookUrl } from "@/lib/webhooks/admin";
 import { connectionView } from "@/lib/connections/view";
+import { ConnectionTabs } from "@/components/sync/connection-tabs";
+import { supportsSync } from "@/lib/sync/streams";
 
 export const metadata = { title: "Connection" };
 
@@ -60,6 +62,7 @@ export default async function ConnectionPage({ params, searchParams }: { params:
           ) : null
         }
       />
+      {c.scope === "organization" && supportsSync(view.provider.key) ? <ConnectionTabs connectionId={c.id} active="overview" /> : null}
       {c.status === "needs_reauth" ? (
         <p className="mb-4 rounded-md border border-warning/40 bg-warning/10 px-3 py-2 text-sm" data-testid="needs-reauth">
           Disconnected: {view.provider.name} no longer accepts the stored authorization. Click Reconnect to sign in again.

@@ -1,0 +1,374 @@
+import "server-only";
+import { and, count, desc, eq, ilike, inArray, isNotNull, isNull, lte, or, sql, type SQL } from "drizzle-orm";
+import { getDb, type Executor } from "@/db/client";
+import { integrationData, integrations, syncRuns, syncRunSeen, syncStreams, type SyncMode, type SyncRunStatus, type SyncTrigger } from "@/db/schema";
+
+export type SyncStreamRow = typeof syncStreams.$inferSelect;
+export type SyncRunRow = typeof syncRuns.$inferSelect;
+export type IntegrationDataRow = typeof integrationData.$inferSelect;
+
+/* ───────── streams (organization-scoped) ───────── */
+
+export async function listSyncStreams(orgId: string, integrationId: string, db: Executor = getDb()): Promise<SyncStreamRow[]> {
+  return db
+    .select()
+    .from(syncStreams)
+    .where(and(eq(syncStreams.orgId, orgId), eq(syncStreams.integrationId, integrationId)))
+    .orderBy(syncStreams.entity);
+}
+
+export async function getSyncStream(orgId: string, id: string, db: Executor = getDb()): Promise<SyncStreamRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(syncStreams)
+    .where(and(eq(syncStreams.orgId, orgId), eq(syncStreams.id, id)))
+    .limit(1);
+  return row;
+}
+
+export async function getSyncStreamByEntity(orgId: string, integrationId: string, entity: string, db: Executor = getDb()): Promise<SyncStreamRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(syncStreams)
+    .where(and(eq(syncStreams.orgId, orgId), eq(syncStreams.integrationId, integrationId), eq(syncStreams.entity, entity)))
+    .limit(1);
+  return row;
+}
+
+/** Insert or update a connection's stream by entity (the (integration, entity) pair is unique). */
+export async function upsertSyncStream(
+  orgId: string,
+  row: { integrationId: string; entity: string; enabled: boolean; scheduleMinutes: number | null; config?: Record<string, unknown> },
+  tx: Executor,
+): Promise<SyncStreamRow> {
+  const nextRunAt = row.enabled && row.scheduleMinutes ? sql`now() + make_interval(mins => ${row.scheduleMinutes})` : null;
+  const [r] = await tx
+    .insert(syncStreams)
+    .values({ orgId, integrationId: row.integrationId, entity: row.entity, enabled: row.enabled, scheduleMinutes: row.scheduleMinutes, config: row.config ?? {}, nextRunAt })
+    .onConflictDoUpdate({
+      target: [syncStreams.integrationId, syncStreams.entity],
+      set: {
+        enabled: row.enabled,
+        scheduleMinutes: row.scheduleMinutes,
+        ...(row.config ? { config: row.config } : {}),
+        nextRunAt,
+        updatedAt: sql`now()`,
+      },
+      // Never take over another organization's row.
+      setWhere: eq(syncStreams.orgId, orgId),
+    })
+    .returning();
+  return r!;
+}
+
+export async function updateSyncStream(orgId: string, id: string, patch: Partial<typeof syncStreams.$inferInsert>, tx: Executor): Promise<SyncStreamRow | undefined> {
+  const [r] = await tx
+    .update(syncStreams)
+    .set({ ...patch, updatedAt: new Date() })
+    .where(and(eq(syncStreams.orgId, orgId), eq(syncStreams.id, id)))
+    .returning();
+  return r;
+}
+
+export async function deleteSyncStream(orgId: string, id: string, tx: Executor): Promise<boolean> {
+  const r = await tx
+    .delete(syncStreams)
+    .where(and(eq(syncStreams.orgId, orgId), eq(syncStreams.id, id)))
+    .returning({ id: syncStreams.id });
+  return r.length === 1;
+}
+
+/** Enabled, scheduled streams whose next run is due (the sync tick), oldest first. */
+export async function listDueStreams(limit = 200, db: Executor = getDb()): Promise<Pick<SyncStreamRow, "id" | "orgId" | "integrationId" | "entity" | "scheduleMinutes">[]> {
+  return db
+    .select({ id: syncStreams.id, orgId: syncStreams.orgId, integrationId: syncStreams.integrationId, entity: syncStreams.entity, scheduleMinutes: syncStreams.scheduleMinutes })
+    .from(syncStreams)
+    .innerJoin(integrations, eq(integrations.id, syncStreams.integrationId))
+    .where(and(eq(syncStreams.enabled, true), isNotNull(syncStreams.scheduleMinutes), lte(syncStreams.nextRunAt, sql`now()`), eq(integrations.enabled, true)))
+    .orderBy(syncStreams.nextRunAt)
+    .limit(limit);
+}
+
+/** Enabled streams of a connection (a webhook for it triggers their incremental runs). */
+export async function listEnabledStreamsOfConnection(orgId: string | null, integrationId: string, db: Executor = getDb()): Promise<SyncStreamRow[]> {
+  return db
+    .select()
+    .from(syncStreams)
+    .where(and(orgId === null ? isNull(syncStreams.orgId) : eq(syncStreams.orgId, orgId), eq(syncStreams.integrationId, integrationId), eq(syncStreams.enabled, true)));
+}
+
+/* ───────── runs ───────── */
+
+/** A new queued run, or undefined when the stream already has a queued or running one (partial unique index). */
+export async function insertSyncRun(
+  row: { orgId: string | null; integrationId: string; streamId: string; entity: string; mode: SyncMode; trigger: SyncTrigger; cursorStart: string | null; requestedBy: string | null },
+  tx: Executor,
+): Promise<SyncRunRow | undefined> {
+  const [r] = await tx
+    .insert(syncRuns)
+    .values({ ...row, cursor: row.cursorStart })
+    .onConflictDoNothing({ target: syncRuns.streamId, where: sql`status in ('queued','running')` })
+    .returning();
+  return r;
+}
+
+export async function getActiveRunOfStream(orgId: string, streamId: string, db: Executor = getDb()): Promise<SyncRunRow | undefined> {
+  const [r] = await db
+    .select()
+    .from(syncRuns)
+    .where(and(eq(syncRuns.orgId, orgId), eq(syncRuns.streamId, streamId), inArray(syncRuns.status, ["queued", "running"])))
+    .limit(1);
+  return r;
+}
+
+export async function getSyncRun(orgId: string, id: string, db: Executor = getDb()): Promise<SyncRunRow | undefined> {
+  const [r] = await db
+    .select()
+    .from(syncRuns)
+    .where(and(eq(syncRuns.orgId, orgId), eq(syncRuns.id, id)))
+    .limit(1);
+  return r;
+}
+
+/** The engine's read of its run (jobs carry the run id and its organization). */
+export async function lockSyncRun(orgId: string | null, id: string, tx: Executor): Promise<SyncRunRow | undefined> {
+  const [r] = await tx
+    .select()
+    .from(syncRuns)
+    .where(and(orgId === null ? isNull(syncRuns.orgId) : eq(syncRuns.orgId, orgId), eq(syncRuns.id, id)))
+    .for("update")
+    .limit(1);
+  return r;
+}
+
+export async function updateSyncRun(id: string, patch: Partial<typeof syncRuns.$inferInsert>, tx: Executor): Promise<void> {
+  await tx.update(syncRuns).set(patch).where(eq(syncRuns.id, id));
+}
+
+/** Add one page's counts and move the checkpoint, only while the run is still running (a cancelled/finished run is not touched). */
+export async function recordSyncPage(
+  id: string,
+  page: { processed: number; created: number; updated: number; unchanged: number; failed: number; checkpoint: Record<string, unknown> | null; cursor: string | null },
+  tx: Executor,
+): Promise<SyncRunRow | undefined> {
+  const [r] = await tx
+    .update(syncRuns)
+    .set({
+      pages: sql`${syncRuns.pages} + 1`,
+      processed: sql`${syncRuns.processed} + ${page.processed}`,
+      created: sql`${syncRuns.created} + ${page.created}`,
+      updated: sql`${syncRuns.updated} + ${page.updated}`,
+      unchanged: sql`${syncRuns.unchanged} + ${page.unchanged}`,
+      failed: sql`${syncRuns.failed} + ${page.failed}`,
+      checkpoint: page.checkpoint,
+      cursor: page.cursor,
+    })
+    .where(and(eq(syncRuns.id, id), eq(syncRuns.status, "running")))
+    .returning();
+  return r;
+}
+
+export async function requestRunCancel(orgId: string, id: string, tx: Executor): Promise<SyncRunRow | undefined> {
+  const [r] = await tx
+    .update(syncRuns)
+    .set({
+      cancelRequested: true,
+      // A queued run has nothing to stop: it is cancelled at once (its job finds it finished).
+      status: sql`case when ${syncRuns.status} = 'queued' then 'cancelled' else ${syncRuns.status} end`,
+      finishedAt: sql`case when ${syncRuns.status} = 'queued' then now() else ${syncRuns.finishedAt} end`,
+      error: sql`case when ${syncRuns.status} = 'queued' then 'Cancelled before it started.' else ${syncRuns.error} end`,
+    })
+    .where(and(eq(syncRuns.orgId, orgId), eq(syncRuns.id, id), inArray(syncRuns.status, ["queued", "running"])))
+    .returning();
+  return r;
+}
+
+export type RunListFilters = { streamId?: string; status?: SyncRunStatus };
+
+export async function listSyncRuns(orgId: string, integrationId: string, opts: { page: number; perPage: number; streamId?: string; status?: SyncRunStatus }, db: Executor = getDb()) {
+  const where = and(
+    eq(syncRuns.orgId, orgId),
+    eq(syncRuns.integrationId, integrationId),
+    opts.streamId ? eq(syncRuns.streamId, opts.streamId) : undefined,
+    opts.status ? eq(syncRuns.status, opts.status) : undefined,
+  );
+  const [rows, [total]] = await Promise.all([
+    db
+      .select()
+      .from(syncRuns)
+      .where(where)
+      .orderBy(desc(syncRuns.createdAt), desc(syncRuns.id))
+      .limit(opts.perPage)
+      .offset((opts.page - 1) * opts.perPage),
+    db.select({ n: count() }).from(syncRuns).where(where),
+  ]);
+  return { rows, total: total?.n ?? 0 };
+}
+
+/* ───────── records ───────── */
+
+export type UpsertRecord = { externalId: string; raw: string; mapped: string | null; errors: string; hasErrors: boolean; hash: string; sourceUpdatedAt: string | null };
+
+/**
+ * One page of records in one statement: arrays as bind parameters through unnest, so the
+ * statement has 7 array parameters whatever the page size. The hash is compared in SQL, so an
+ * unchanged record is not written at all (no new tuple, no WAL); a record that comes back after a
+ * delete, or was mapped by another mapping version, is rewritten. Returns created and updated.
+ */
+export async function upsertRecords(
+  ctx: { orgId: string | null; integrationId: string; entity: string; mappingVersionId: string | null },
+  rows: UpsertRecord[],
+  tx: Executor,
+): Promise<{ created: number; updated: number }> {
+  if (rows.length === 0) return { created: 0, updated: 0 };
+  const result = await tx.execute(sql`
+    insert into ${integrationData} as d (org_id, integration_id, entity_type, external_id, raw, mapped, errors, has_errors, hash, mapping_version_id, source_updated_at)
+    select ${ctx.orgId}, ${ctx.integrationId}, ${ctx.entity}, t.external_id, t.raw, t.mapped, t.errors, t.has_errors, t.hash, ${ctx.mappingVersionId}, t.source_updated_at
+      from unnest(
+        ${sql.param(rows.map((r) => r.externalId))}::text[],
+        ${sql.param(rows.map((r) => r.raw))}::jsonb[],
+        ${sql.param(rows.map((r) => r.mapped))}::jsonb[],
+        ${sql.param(rows.map((r) => r.errors))}::jsonb[],
+        ${sql.param(rows.map((r) => r.hasErrors))}::boolean[],
+        ${sql.param(rows.map((r) => r.hash))}::text[],
+        ${sql.param(rows.map((r) => r.sourceUpdatedAt))}::timestamptz[]
+      ) as t(external_id, raw, mapped, errors, has_errors, hash, source_updated_at)
+    on conflict (integration_id, entity_type, external_id) do update
+       set raw = excluded.raw, mapped = excluded.mapped, errors = excluded.errors, has_errors = excluded.has_errors, hash = excluded.hash,
+           mapping_version_id = excluded.mapping_version_id, source_updated_at = excluded.source_updated_at, synced_at = now(), deleted_at = null
+     where d.hash is distinct from excluded.hash
+        or d.deleted_at is not null
+        or d.mapping_version_id is distinct from excluded.mapping_version_id
+    returning (xmax = 0) as inserted`);
+  let created = 0;
+  let updated = 0;
+  for (const r of (result as unknown as { rows: { inserted: boolean }[] }).rows) {
+    if (r.inserted) created++;
+    else updated++;
+  }
+  return { created, updated };
+}
+
+/** A full run's seen ids (delete detection at its successful end). */
+export async function insertSeen(runId: string, externalIds: string[], tx: Executor): Promise<void> {
+  if (externalIds.length === 0) return;
+  await tx.execute(sql`
+    insert into ${syncRunSeen} (run_id, external_id)
+    select ${runId}, x from unnest(${sql.param(externalIds)}::text[]) as x
+    on conflict do nothing`);
+}
+
+/** Mark deleted the stream's live records a successful full run did not see. */
+export async function markUnseenDeleted(ctx: { integrationId: string; entity: string; runId: string }, tx: Executor): Promise<number> {
+  const result = await tx.execute(sql`
+    update ${integrationData} as d set deleted_at = now()
+     where d.integration_id = ${ctx.integrationId} and d.entity_type = ${ctx.entity} and d.deleted_at is null
+       and not exists (select 1 from ${syncRunSeen} s where s.run_id = ${ctx.runId} and s.external_id = d.external_id)
+    returning d.id`);
+  return (result as unknown as { rows: unknown[] }).rows.length;
+}
+
+export async function clearSeen(runId: string, tx: Executor): Promise<void> {
+  await tx.delete(syncRunSeen).where(eq(syncRunSeen.runId, runId));
+}
+
+export async function countLiveRecords(integrationId: string, tx: Executor): Promise<number> {
+  const [r] = await tx
+    .select({ n: count() })
+    .from(integrationData)
+    .where(and(eq(integrationData.integrationId, integrationId), isNull(integrationData.deletedAt)));
+  return r?.n ?? 0;
+}
+
+export type RecordFilters = { connectionId?: string; entity?: string; q?: string; errorsOnly?: boolean; deleted?: "live" | "deleted" | "all" };
+
+function recordWhere(orgId: string, f: RecordFilters): SQL | undefined {
+  const q = f.q?.trim();
+  return and(
+    eq(integrationData.orgId, orgId),
+    f.connectionId ? eq(integrationData.integrationId, f.connectionId) : undefined,
+    f.entity ? eq(integrationData.entityType, f.entity) : undefined,
+    f.errorsOnly ? eq(integrationData.hasErrors, true) : undefined,
+    f.deleted === "deleted" ? isNotNull(integrationData.deletedAt) : f.deleted === "all" ? undefined : isNull(integrationData.deletedAt),
+    q ? or(ilike(integrationData.externalId, `%${escapeLike(q)}%`), sql`${integrationData.raw}::text ilike ${`%${escapeLike(q)}%`}`) : undefined,
+  );
+}
+
+const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/** Records browser: one page, newest sync first, with the total for the pager. */
+export async function listRecords(orgId: string, f: RecordFilters & { page: number; perPage: number }, db: Executor = getDb()) {
+  const where = recordWhere(orgId, f);
+  const [rows, [total]] = await Promise.all([
+    db
+      .select({
+        id: integrationData.id,
+        integrationId: integrationData.integrationId,
+        connectionName: integrations.name,
+        providerKey: integrations.providerKey,
+        entityType: integrationData.entityType,
+        externalId: integrationData.externalId,
+        hasErrors: integrationData.hasErrors,
+        mappedPresent: sql<boolean>`${integrationData.mapped} is not null`,
+        sourceUpdatedAt: integrationData.sourceUpdatedAt,
+        syncedAt: integrationData.syncedAt,
+        deletedAt: integrationData.deletedAt,
+      })
+      .from(integrationData)
+      .innerJoin(integrations, eq(integrations.id, integrationData.integrationId))
+      .where(where)
+      .orderBy(desc(integrationData.syncedAt), desc(integrationData.id))
+      .limit(f.perPage)
+      .offset((f.page - 1) * f.perPage),
+    db.select({ n: count() }).from(integrationData).where(where),
+  ]);
+  return { rows, total: total?.n ?? 0 };
+}
+
+export async function getRecord(orgId: string, id: number, db: Executor = getDb()) {
+  const [row] = await db
+    .select({ record: integrationData, connectionName: integrations.name, providerKey: integrations.providerKey })
+    .from(integrationData)
+    .innerJoin(integrations, eq(integrations.id, integrationData.integrationId))
+    .where(and(eq(integrationData.orgId, orgId), eq(integrationData.id, id)))
+    .limit(1);
+  return row;
+}
+
+/** Entity types present in an organization's records (the browser's filter). */
+export async function listRecordEntities(orgId: string, db: Executor = getDb()): Promise<{ integrationId: string; connectionName: string; entityType: string }[]> {
+  return db
+    .selectDistinct({ integrationId: syncStreams.integrationId, connectionName: integrations.name, entityType: syncStreams.entity })
+    .from(syncStreams)
+    .innerJoin(integrations, eq(integrations.id, syncStreams.integrationId))
+    .where(eq(syncStreams.orgId, orgId))
+    .orderBy(integrations.name, syncStreams.entity);
+}
+
+/** The connection's proactive request budget (null: no limit). */
+export async function getConnectionRate(orgId: string | null, connectionId: string, db: Executor = getDb()): Promise<number | null> {
+  const [r] = await db
+    .select({ rps: integrations.requestsPerSecond })
+    .from(integrations)
+    .where(and(eq(integrations.id, connectionId), orgId === null ? isNull(integrations.orgId) : or(eq(integrations.orgId, orgId), isNull(integrations.orgId))))
+    .limit(1);
+  return r?.rps ?? null;
+}
+
+export async function setConnectionRate(orgId: string, connectionId: string, rps: number | null, tx: Executor): Promise<boolean> {
+  const r = await tx
+    .update(integrations)
+    .set({ requestsPerSecond: rps, updatedAt: new Date() })
+    .where(and(eq(integrations.id, connectionId), eq(integrations.orgId, orgId)))
+    .returning({ id: integrations.id });
+  return r.length === 1;
+}
+
+/** The newest run of each stream of a connection (its progress while active, else how the last one ended). */
+export async function latestRunPerStream(orgId: string, integrationId: string, db: Executor = getDb()): Promise<SyncRunRow[]> {
+  return db
+    .selectDistinctOn([syncRuns.streamId])
+    .from(syncRuns)
+    .where(and(eq(syncRuns.orgId, orgId), eq(syncRuns.integrationId, integrationId)))
+    .orderBy(syncRuns.streamId, desc(syncRuns.createdAt));
+}

@@ -1,0 +1,239 @@
+import "server-only";
+import { and, eq } from "drizzle-orm";
+import { getDb, type Executor } from "@/db/client";
+import { integrations, syncRuns, syncStreams } from "@/db/schema";
+import {
+  clearSeen,
+  countLiveRecords,
+  insertSeen,
+  lockSyncRun,
+  markUnseenDeleted,
+  recordSyncPage,
+  updateSyncRun,
+  upsertRecords,
+  type SyncRunRow,
+  type UpsertRecord,
+} from "@/db/queries/sync";
+import { AppError, isAppError } from "@/lib/errors";
+import { publishEvent } from "@/lib/events/publish";
+import { isEgressError } from "@/lib/http";
+import { logger } from "@/lib/logger";
+import { loadStreamMapper } from "@/lib/mapping/active";
+import type { Mapper } from "@/lib/mapping/types";
+import { canonicalJson, recordHash } from "./hash";
+import { openSource, type Source } from "./source";
+import { resolveStream, type PageToken, type StreamDef } from "./streams";
+
+export type RunSyncOptions = {
+  /** The mapping to apply; default: the stream's active mapping version (loadStreamMapper), once per run. */
+  mapper?: Mapper | null;
+  /** Aborting stops the run where it is and leaves it `running`: the next runSync resumes from its checkpoint (worker shutdown, a kill). */
+  signal?: AbortSignal;
+  /** Tests: the source (API client) to use instead of opening the connection. */
+  source?: Source;
+  /** Tests: called after each page's transaction committed, with the page number. */
+  afterPage?: (page: number) => void | Promise<void>;
+};
+
+export type RunSyncResult = Pick<SyncRunRow, "id" | "status" | "pages" | "processed" | "created" | "updated" | "unchanged" | "deleted" | "failed" | "durationMs" | "error">;
+
+type Checkpoint = { next: PageToken | null; done?: boolean };
+
+const MAX_PAGES = 100_000;
+
+class RunNotRunning extends Error {}
+
+function describe(error: unknown): string {
+  if (isAppError(error) || isEgressError(error)) return (error as Error).message;
+  return "The sync failed unexpectedly; the error was logged.";
+}
+
+/** Map, hash and shape one page's records (duplicates within a page: the last one wins). */
+export function preparePage(stream: StreamDef, records: unknown[], mapper: Mapper | null): { rows: UpsertRecord[]; failed: number; maxUpdated: string | null; skipped: number } {
+  const byId = new Map<string, UpsertRecord>();
+  let maxUpdated: string | null = null;
+  let skipped = 0;
+  for (const raw of records) {
+    const externalId = stream.idOf(raw);
+    if (!externalId) {
+      skipped++;
+      continue;
+    }
+    const canonical = canonicalJson(raw);
+    const updatedAt = stream.updatedAtOf(raw) ?? null;
+    if (updatedAt && (!maxUpdated || updatedAt > maxUpdated)) maxUpdated = updatedAt;
+    let mapped: string | null = null;
+    let errors = "[]";
+    let hasErrors = false;
+    if (mapper) {
+      const r = mapper.apply(raw);
+      mapped = JSON.stringify(r.mapped);
+      if (r.errors.length) {
+        errors = JSON.stringify(r.errors);
+        hasErrors = true;
+      }
+    }
+    byId.set(externalId, { externalId, raw: canonical, mapped, errors, hasErrors, hash: recordHash(canonical), sourceUpdatedAt: updatedAt });
+  }
+  const rows = [...byId.values()];
+  return { rows, failed: rows.filter((r) => r.hasErrors).length, maxUpdated, skipped };
+}
+
+const later = (a: string | null, b: string | null) => (!a ? b : !b ? a : a > b ? a : b);
+
+/**
+ * Run (or resume) one sync run. Each page is one transaction: its upserts, the seen ids of a full
+ * run, the run's counters, the checkpoint of the next page and the live progress event. A run that
+ * dies between pages resumes from the page after the last committed one, so its counts are exact
+ * and nothing is skipped or counted twice. Cancel requests are honoured between pages. Only a
+ * successful full run marks records it did not see as deleted.
+ */
+export async function runSync(runId: string, opts: RunSyncOptions = {}): Promise<RunSyncResult> {
+  const db = getDb();
+  const started = Date.now();
+  // Claim the run: queued → running (or resume a running one).
+  const claimed = await db.transaction(async (tx) => {
+    const run = await lockAny(runId, tx);
+    if (!run) throw new AppError("not_found", `Sync run ${runId} does not exist.`);
+    if (run.status !== "queued" && run.status !== "running") return { run, resume: false, finished: true };
+    const resume = run.status === "running";
+    if (!resume) await updateSyncRun(run.id, { status: "running", startedAt: new Date() }, tx);
+    const [stream] = await tx.select().from(syncStreams).where(eq(syncStreams.id, run.streamId)).limit(1);
+    await publishEvent(tx, { orgId: run.orgId, type: "sync.progress", data: { runId: run.id, streamId: run.streamId, connectionId: run.integrationId, status: "running", pages: run.pages, processed: run.processed } });
+    return { run: { ...run, status: "running" as const, startedAt: run.startedAt ?? new Date() }, stream, resume, finished: false };
+  });
+  if (claimed.finished) return summary(claimed.run);
+  const run = claimed.run;
+  const streamRow = claimed.stream;
+  if (!streamRow) return finish(run, "failed", "The stream was deleted.", started);
+  if (claimed.resume) logger.info({ runId, pages: run.pages }, "sync run resumes from its checkpoint");
+
+  let stream: StreamDef;
+  let source: Source;
+  let mapper: Mapper | null;
+  try {
+    stream = resolveStream((await providerOf(run.integrationId)) ?? "", streamRow);
+    if (run.mode === "incremental" && !stream.incremental) throw new AppError("bad_request", `The ${stream.label} stream has no updated-at field, so it only supports full runs.`);
+    source = opts.source ?? (await openSource(run.orgId ?? "", run.integrationId, opts.signal));
+    mapper = opts.mapper !== undefined ? opts.mapper : await loadStreamMapper(run.streamId);
+  } catch (e) {
+    if (opts.signal?.aborted) throw e;
+    return finish(run, "failed", describe(e), started);
+  }
+
+  const checkpoint = (run.checkpoint ?? null) as Checkpoint | null;
+  let token: PageToken | null = checkpoint?.next ?? null;
+  let done = checkpoint?.done === true;
+  let cursor = run.cursor ?? null;
+  let pages = run.pages;
+  const since = run.mode === "incremental" ? run.cursorStart : null;
+  try {
+    while (!done) {
+      if (pages >= MAX_PAGES) throw new AppError("internal", `The run stopped after ${MAX_PAGES} pages; the source kept returning a next page.`);
+      // Cancel requests are read between pages (one cheap primary-key read).
+      const [state] = await db.select({ cancel: syncRuns.cancelRequested, status: syncRuns.status }).from(syncRuns).where(eq(syncRuns.id, run.id));
+      if (!state || state.status !== "running") return summary((await reread(run.id)) ?? run);
+      if (state.cancel) return finish(run, "cancelled", "Cancelled by a user.", started);
+
+      const page = await stream.fetchPage({ client: source.client, config: streamRow.config, mode: run.mode, since, token, signal: opts.signal });
+      opts.signal?.throwIfAborted();
+      const prepared = preparePage(stream, page.records, mapper);
+      cursor = later(cursor, prepared.maxUpdated);
+      const next = page.next && page.records.length > 0 ? page.next : null;
+      if (page.next && page.records.length === 0) logger.warn({ runId, entity: stream.entity }, "an empty page named a next page; treating it as the end");
+      const committed = await db
+        .transaction(async (tx) => {
+        const counts = await upsertRecords({ orgId: run.orgId, integrationId: run.integrationId, entity: stream.entity, mappingVersionId: mapper?.versionId ?? null }, prepared.rows, tx);
+        if (run.mode === "full") await insertSeen(run.id, prepared.rows.map((r) => r.externalId), tx);
+        const unchanged = prepared.rows.length - counts.created - counts.updated;
+        const row = await recordSyncPage(
+          run.id,
+          { processed: prepared.rows.length, created: counts.created, updated: counts.updated, unchanged, failed: prepared.failed, checkpoint: { next, done: next === null }, cursor },
+          tx,
+        );
+        // No longer running (finished or taken over elsewhere): roll this page back.
+        if (!row) throw new RunNotRunning();
+        await publishEvent(tx, {
+          orgId: run.orgId,
+          type: "sync.progress",
+          data: { runId: run.id, streamId: run.streamId, connectionId: run.integrationId, status: "running", pages: row.pages, processed: row.processed, created: row.created, updated: row.updated, unchanged: row.unchanged },
+        });
+        return row;
+        })
+        .catch((e: unknown) => {
+          if (e instanceof RunNotRunning) return undefined;
+          throw e;
+        });
+      if (!committed) return summary((await reread(run.id)) ?? run);
+      pages = committed.pages;
+      token = next;
+      done = next === null;
+      await opts.afterPage?.(pages);
+    }
+    return await finish(run, "succeeded", null, started, cursor);
+  } catch (e) {
+    // An abort (shutdown, kill) leaves the run running: its job is retried and resumes here.
+    if (opts.signal?.aborted) throw e;
+    logger.warn({ runId, err: (e as Error).message }, "sync run failed");
+    if (!isAppError(e) && !isEgressError(e)) logger.error({ err: e, runId }, "unexpected sync failure");
+    return finish(run, "failed", describe(e), started);
+  }
+}
+
+/** The engine works on the run its job names; the run row carries its organization. */
+async function lockAny(runId: string, tx: Executor) {
+  const [r] = await tx.select({ orgId: syncRuns.orgId }).from(syncRuns).where(eq(syncRuns.id, runId)).limit(1);
+  return r ? lockSyncRun(r.orgId, runId, tx) : undefined;
+}
+
+async function providerOf(integrationId: string): Promise<string | undefined> {
+  const [r] = await getDb().select({ key: integrations.providerKey }).from(integrations).where(eq(integrations.id, integrationId)).limit(1);
+  return r?.key;
+}
+
+async function reread(runId: string): Promise<SyncRunRow | undefined> {
+  return getDb().transaction((tx) => lockAny(runId, tx));
+}
+
+function summary(r: SyncRunRow): RunSyncResult {
+  return { id: r.id, status: r.status, pages: r.pages, processed: r.processed, created: r.created, updated: r.updated, unchanged: r.unchanged, deleted: r.deleted, failed: r.failed, durationMs: r.durationMs, error: r.error };
+}
+
+/**
+ * End a run. Success: a full run marks unseen records deleted; the stream's cursor moves to the
+ * newest updated-at seen. Failure or cancel: nothing is deleted and the cursor stays, so the next
+ * incremental run covers the gap. Either way the run's seen ids are dropped.
+ */
+async function finish(run: SyncRunRow, status: "succeeded" | "failed" | "cancelled", error: string | null, started: number, cursor?: string | null): Promise<RunSyncResult> {
+  const final = await getDb().transaction(async (tx) => {
+    const current = await lockSyncRun(run.orgId, run.id, tx);
+    if (!current || current.status !== "running") return current;
+    let deleted = 0;
+    if (status === "succeeded" && run.mode === "full") deleted = await markUnseenDeleted({ integrationId: run.integrationId, entity: run.entity, runId: run.id }, tx);
+    await clearSeen(run.id, tx);
+    const durationMs = Math.max(0, Date.now() - (current.startedAt?.getTime() ?? started));
+    const finishedAt = new Date();
+    await updateSyncRun(run.id, { status, error, deleted, finishedAt, durationMs, checkpoint: status === "succeeded" ? null : current.checkpoint }, tx);
+    if (status === "succeeded") {
+      const newCursor = later(current.cursorStart, cursor ?? current.cursor);
+      await tx
+        .update(syncStreams)
+        .set({ cursor: newCursor, lastRunAt: finishedAt })
+        .where(eq(syncStreams.id, run.streamId));
+      await tx
+        .update(integrations)
+        .set({ lastSyncAt: finishedAt, dataCount: await countLiveRecords(run.integrationId, tx) })
+        .where(and(eq(integrations.id, run.integrationId)));
+    } else {
+      await tx.update(syncStreams).set({ lastRunAt: finishedAt }).where(eq(syncStreams.id, run.streamId));
+    }
+    await publishEvent(tx, {
+      orgId: run.orgId,
+      type: "sync.progress",
+      data: { runId: run.id, streamId: run.streamId, connectionId: run.integrationId, status, pages: current.pages, processed: current.processed, deleted },
+    });
+    return { ...current, status, error, deleted, durationMs, finishedAt };
+  });
+  if (final) logger.info({ runId: run.id, status, processed: final.processed, created: final.created, updated: final.updated, deleted: final.deleted, ms: final.durationMs }, "sync run finished");
+  return summary(final ?? run);
+}
