@@ -20,7 +20,7 @@ import { isEgressError } from "@/lib/http";
 import { logger } from "@/lib/logger";
 import { loadStreamMapper } from "@/lib/mapping/active";
 import type { Mapper } from "@/lib/mapping/types";
-import { canonicalJson, recordHash } from "./hash";
+import { recordHash } from "./hash";
 import { openSource, type Source } from "./source";
 import { resolveStream, type PageToken, type StreamDef } from "./streams";
 
@@ -59,7 +59,9 @@ export function preparePage(stream: StreamDef, records: unknown[], mapper: Mappe
       skipped++;
       continue;
     }
-    const canonical = canonicalJson(raw);
+    // The provider's own field order: 2-3x cheaper than sorting keys, and providers keep their order
+    // stable; a reordered record would only cost one needless rewrite, never a wrong count of records.
+    const canonical = JSON.stringify(raw);
     const updatedAt = stream.updatedAtOf(raw) ?? null;
     if (updatedAt && (!maxUpdated || updatedAt > maxUpdated)) maxUpdated = updatedAt;
     let mapped: string | null = null;
@@ -127,6 +129,21 @@ export async function runSync(runId: string, opts: RunSyncOptions = {}): Promise
   let cursor = run.cursor ?? null;
   let pages = run.pages;
   const since = run.mode === "incremental" ? run.cursorStart : null;
+  // Read and prepare one page (fetch, map, hash). The next page is read while this one commits, so
+  // provider latency and hashing overlap the database's work; its checkpoint is only written with it.
+  const load = async (t: PageToken | null) => {
+    const page = await stream.fetchPage({ client: source.client, config: streamRow.config, mode: run.mode, since, token: t, signal: opts.signal });
+    opts.signal?.throwIfAborted();
+    const next = page.next && page.records.length > 0 ? page.next : null;
+    if (page.next && page.records.length === 0) logger.warn({ runId, entity: stream.entity }, "an empty page named a next page; treating it as the end");
+    return { prepared: preparePage(stream, page.records, mapper), next };
+  };
+  const ahead = (t: PageToken | null) => {
+    const p = load(t);
+    p.catch(() => undefined); // awaited below; a run that stops first must not leave it unhandled
+    return p;
+  };
+  let pending = done ? null : ahead(token);
   try {
     while (!done) {
       if (pages >= MAX_PAGES) throw new AppError("internal", `The run stopped after ${MAX_PAGES} pages; the source kept returning a next page.`);
@@ -135,12 +152,11 @@ export async function runSync(runId: string, opts: RunSyncOptions = {}): Promise
       if (!state || state.status !== "running") return summary((await reread(run.id)) ?? run);
       if (state.cancel) return finish(run, "cancelled", "Cancelled by a user.", started);
 
-      const page = await stream.fetchPage({ client: source.client, config: streamRow.config, mode: run.mode, since, token, signal: opts.signal });
+      const { prepared, next } = await pending!;
+      // Stopping (shutdown, kill): no new transaction; the run resumes from the last committed page.
       opts.signal?.throwIfAborted();
-      const prepared = preparePage(stream, page.records, mapper);
+      pending = next ? ahead(next) : null;
       cursor = later(cursor, prepared.maxUpdated);
-      const next = page.next && page.records.length > 0 ? page.next : null;
-      if (page.next && page.records.length === 0) logger.warn({ runId, entity: stream.entity }, "an empty page named a next page; treating it as the end");
       const committed = await db
         .transaction(async (tx) => {
         const counts = await upsertRecords({ orgId: run.orgId, integrationId: run.integrationId, entity: stream.entity, mappingVersionId: mapper?.versionId ?? null }, prepared.rows, tx);
