@@ -7,6 +7,7 @@ import {
   countLiveRecords,
   insertSeen,
   lockSyncRun,
+  hasLiveRecords,
   markUnseenDeleted,
   recordSyncPage,
   updateSyncRun,
@@ -37,7 +38,8 @@ export type RunSyncOptions = {
 
 export type RunSyncResult = Pick<SyncRunRow, "id" | "status" | "pages" | "processed" | "created" | "updated" | "unchanged" | "deleted" | "failed" | "durationMs" | "error">;
 
-type Checkpoint = { next: PageToken | null; done?: boolean };
+/** `trackSeen`: a full run of a stream that had live records records the ids it sees (decided once, at claim). */
+type Checkpoint = { next: PageToken | null; done?: boolean; trackSeen?: boolean };
 
 const MAX_PAGES = 100_000;
 
@@ -99,10 +101,16 @@ export async function runSync(runId: string, opts: RunSyncOptions = {}): Promise
     if (!run) throw new AppError("not_found", `Sync run ${runId} does not exist.`);
     if (run.status !== "queued" && run.status !== "running") return { run, resume: false, finished: true };
     const resume = run.status === "running";
-    if (!resume) await updateSyncRun(run.id, { status: "running", startedAt: new Date() }, tx);
+    let checkpoint = run.checkpoint;
+    if (!resume) {
+      // The first full load of a stream has nothing to delete: it skips recording seen ids.
+      const trackSeen = run.mode === "full" && (await hasLiveRecords({ integrationId: run.integrationId, entity: run.entity }, tx));
+      checkpoint = { next: null, done: false, trackSeen };
+      await updateSyncRun(run.id, { status: "running", startedAt: new Date(), checkpoint }, tx);
+    }
     const [stream] = await tx.select().from(syncStreams).where(eq(syncStreams.id, run.streamId)).limit(1);
     await publishEvent(tx, { orgId: run.orgId, type: "sync.progress", data: { runId: run.id, streamId: run.streamId, connectionId: run.integrationId, status: "running", pages: run.pages, processed: run.processed } });
-    return { run: { ...run, status: "running" as const, startedAt: run.startedAt ?? new Date() }, stream, resume, finished: false };
+    return { run: { ...run, checkpoint, status: "running" as const, startedAt: run.startedAt ?? new Date() }, stream, resume, finished: false };
   });
   if (claimed.finished) return summary(claimed.run);
   const run = claimed.run;
@@ -125,6 +133,7 @@ export async function runSync(runId: string, opts: RunSyncOptions = {}): Promise
 
   const checkpoint = (run.checkpoint ?? null) as Checkpoint | null;
   let token: PageToken | null = checkpoint?.next ?? null;
+  const trackSeen = run.mode === "full" && checkpoint?.trackSeen !== false;
   let done = checkpoint?.done === true;
   let cursor = run.cursor ?? null;
   let pages = run.pages;
@@ -160,11 +169,11 @@ export async function runSync(runId: string, opts: RunSyncOptions = {}): Promise
       const committed = await db
         .transaction(async (tx) => {
         const counts = await upsertRecords({ orgId: run.orgId, integrationId: run.integrationId, entity: stream.entity, mappingVersionId: mapper?.versionId ?? null }, prepared.rows, tx);
-        if (run.mode === "full") await insertSeen(run.id, prepared.rows.map((r) => r.externalId), tx);
+        if (trackSeen) await insertSeen(run.id, prepared.rows.map((r) => r.externalId), tx);
         const unchanged = prepared.rows.length - counts.created - counts.updated;
         const row = await recordSyncPage(
           run.id,
-          { processed: prepared.rows.length, created: counts.created, updated: counts.updated, unchanged, failed: prepared.failed, checkpoint: { next, done: next === null }, cursor },
+          { processed: prepared.rows.length, created: counts.created, updated: counts.updated, unchanged, failed: prepared.failed, checkpoint: { next, done: next === null, trackSeen }, cursor },
           tx,
         );
         // No longer running (finished or taken over elsewhere): roll this page back.
@@ -225,7 +234,8 @@ async function finish(run: SyncRunRow, status: "succeeded" | "failed" | "cancell
     const current = await lockSyncRun(run.orgId, run.id, tx);
     if (!current || current.status !== "running") return current;
     let deleted = 0;
-    if (status === "succeeded" && run.mode === "full") deleted = await markUnseenDeleted({ integrationId: run.integrationId, entity: run.entity, runId: run.id }, tx);
+    const tracked = (current.checkpoint as Checkpoint | null)?.trackSeen !== false;
+    if (status === "succeeded" && run.mode === "full" && tracked) deleted = await markUnseenDeleted({ integrationId: run.integrationId, entity: run.entity, runId: run.id }, tx);
     await clearSeen(run.id, tx);
     const durationMs = Math.max(0, Date.now() - (current.startedAt?.getTime() ?? started));
     const finishedAt = new Date();
