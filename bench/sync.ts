@@ -147,6 +147,26 @@ export async function run(): Promise<BenchResult> {
     const baselineS = (performance.now() - t0) / 1000;
     const baselineRps = RECORDS / baselineS;
 
+    // Second reference: the same unnest upsert writing every column the engine writes (raw, mapped,
+    // errors, hash, updated-at), with the mapping and hashing done outside the timed part: the
+    // database's share of the engine's work.
+    const { preparePage } = await import("@/lib/sync/engine");
+    const { genericRestStream } = await import("@/lib/sync/streams/generic-rest");
+    const def = genericRestStream(stream!.config);
+    let fullS = 0;
+    for (let start = 0; start < RECORDS; start += PAGE) {
+      const rows = preparePage(def, Array.from({ length: Math.min(PAGE, RECORDS - start) }, (_, k) => record(start + k)), mapper).rows;
+      const t = performance.now();
+      await pool.query(
+        `insert into integration_data as d (org_id, integration_id, entity_type, external_id, raw, mapped, errors, has_errors, hash, mapping_version_id, source_updated_at)
+         select $1, $2, 'baseline-full', t.i, t.r, t.m, t.e, t.x, t.h, 'v', t.u from unnest($3::text[], $4::jsonb[], $5::jsonb[], $6::jsonb[], $7::boolean[], $8::text[], $9::timestamptz[]) as t(i, r, m, e, x, h, u)
+         on conflict (integration_id, entity_type, external_id) do update set raw = excluded.raw, mapped = excluded.mapped, hash = excluded.hash where d.hash is distinct from excluded.hash`,
+        [db.org.id, db.connectionId, rows.map((r) => r.externalId), rows.map((r) => r.raw), rows.map((r) => r.mapped), rows.map((r) => r.errors), rows.map((r) => r.hasErrors), rows.map((r) => r.hash), rows.map((r) => r.sourceUpdatedAt)],
+      );
+      fullS += (performance.now() - t) / 1000;
+    }
+    const fullRps = RECORDS / fullS;
+
     const runOnce = async () => {
       const { run: r } = await requestSyncRun({ orgId: db.org.id, streamId: stream!.id, mode: "full", trigger: "manual", requestedBy: null, enqueue: false });
       let peakRss = 0;
@@ -171,7 +191,8 @@ export async function run(): Promise<BenchResult> {
       title: `${fmt(RECORDS)} records, pages of ${PAGE}, PostgreSQL`,
       columns: ["what", "time", "records/s", "heap before → after (MiB)", "RSS before → after, peak (MiB)", "counts"],
       rows: [
-        ["raw unnest upsert (baseline)", `${baselineS.toFixed(2)} s`, fmt(baselineRps, 0), "", "", "100% inserted"],
+        ["raw unnest upsert (baseline: id + raw only)", `${baselineS.toFixed(2)} s`, fmt(baselineRps, 0), "", "", "100% inserted"],
+        ["unnest upsert of every stored column (DB time only)", `${fullS.toFixed(2)} s`, fmt(fullRps, 0), "", "", "100% inserted"],
         [
           "sync engine, first full run (map + hash + upsert + checkpoint)",
           `${first.s.toFixed(2)} s`,
@@ -192,6 +213,7 @@ export async function run(): Promise<BenchResult> {
     });
     result.checks.push({ goal: `sync engine ≥ ${fmt(GOAL_RPS)} records/s`, measured: `${fmt(engineRps, 0)} records/s`, pass: engineRps >= GOAL_RPS });
     result.checks.push({ goal: `engine / raw upsert ≥ ${GOAL_RATIO}`, measured: ratio(engineRps, baselineRps), pass: engineRps / baselineRps >= GOAL_RATIO });
+    result.notes.push(`engine vs the same columns written by a bare unnest upsert: ${ratio(engineRps, fullRps)} (the engine's own overhead: hashing, mapping, checkpoint, counters, live event)`);
     result.checks.push({
       goal: "counts exact, memory flat (heap after within 64 MiB of before)",
       measured: `created ${first.out.created}/${RECORDS}, unchanged ${second.out.unchanged}/${RECORDS}, ${n} flagged; heap +${(first.after.heap - first.before.heap).toFixed(0)} MiB`,
