@@ -22,6 +22,7 @@ const benches = {
   "dek-rotation": () => import("./dek-rotation"),
   dashboard: () => import("./dashboard"),
   webhooks: () => import("./webhooks"),
+  mapping: () => import("./mapping"),
   sync: () => import("./sync"),
 } as const;
 type Name = keyof typeof benches;

@@ -8,9 +8,10 @@ import { runMaintenance, scheduleDueChecks, scheduleTokenRefreshes } from "@/lib
 import { runDekRotation } from "@/lib/lockbox/rotation";
 import { deliverOutbound } from "@/lib/webhooks/outbound";
 import { processWebhookEvent } from "@/lib/webhooks/process";
+import { runRemap } from "@/lib/mapping/remap";
 import { runSync } from "@/lib/sync/engine";
 import { scheduleDueSyncs } from "@/lib/sync/schedule";
-import type { JobData, QueueName } from "./queues";
+import { queueDefs, type JobData, type QueueName } from "./queues";
 
 export type Handler<Q extends QueueName> = (job: Job<JobData[Q]>) => Promise<unknown>;
 
@@ -35,6 +36,7 @@ export const handlers: { [Q in QueueName]: Handler<Q> } = {
   maintenance: () => runMaintenance(),
   "outbound-delivery": (job) => deliverOutbound(job.data.deliveryId, { expectedAttempt: job.data.attempt }),
   "webhook-process": (job) => processWebhookEvent(job.data.eventId, { retryCount: job.retryCount }),
+  "mapping-remap": (job) => runRemap(job.data.mappingId, job.data.orgId, { retryCount: job.retryCount, retryLimit: queueDefs["mapping-remap"].retryLimit }),
   "sync-tick": () => scheduleDueSyncs(),
   // A failed run is recorded on the run and does not throw; only a dead or stopped worker leaves it running for the retry to resume.
   "sync-run": (job) => runSync(job.data.runId, { signal: job.signal }),

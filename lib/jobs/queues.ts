@@ -14,6 +14,7 @@ export type JobData = {
   maintenance: Record<string, never>;
   "outbound-delivery": { deliveryId: string; orgId: string | null; attempt: number };
   "webhook-process": { eventId: string; orgId: string | null };
+  "mapping-remap": { mappingId: string; orgId: string | null };
   "sync-tick": Record<string, never>;
   "sync-run": { runId: string; orgId: string | null };
 };
@@ -38,6 +39,8 @@ export const queueDefs: Record<QueueName, QueueDef> = {
   // retryLimit 0: lib/webhooks/outbound.ts owns the retry schedule (5 s … 10 h) and queues each attempt itself.
   "outbound-delivery": { description: "Make one attempt of an outbound webhook delivery and schedule the next.", policy: "stately", retryLimit: 0, expireInSeconds: 90, ...withDeadLetter },
   "webhook-process": { description: "Process one inbound webhook event: update connection state, relay, feed syncs.", policy: "standard", retryLimit: 5, retryDelay: 5, retryBackoff: true, retryDelayMax: 600, expireInSeconds: 120, ...withDeadLetter },
+  // Resumable: records already mapped by the active version are skipped, so a retry continues where it stopped.
+  "mapping-remap": { description: "Re-map a stream's stored records with its active mapping version, in batches.", policy: "stately", retryLimit: 5, retryDelay: 10, retryBackoff: true, retryDelayMax: 600, expireInSeconds: 3600, heartbeatSeconds: 30, ...withDeadLetter },
   "sync-tick": { description: "Every minute: queue an incremental run for each enabled stream whose schedule is due.", policy: "singleton", retryLimit: 0, expireInSeconds: 60, cron: "* * * * *" },
   // Stately per stream; the heartbeat finds a dead worker within a minute, and the retry resumes the run from its checkpoint.
   "sync-run": { description: "Run (or resume from its checkpoint) one sync run of a stream.", policy: "stately", retryLimit: 3, retryDelay: 10, retryBackoff: true, retryDelayMax: 300, expireInSeconds: 6 * 3600, heartbeatSeconds: 30, ...withDeadLetter },

@@ -3,6 +3,7 @@ import { notFound } from "next/navigation";
 import type { SearchParams } from "nuqs/server";
 import { PageHeader } from "@/components/page-header";
 import { LiveRefresh } from "@/components/live/live-refresh";
+import { ConnectionMappingsCard } from "@/components/mapping/connection-mappings-card";
 import { ConnectionTabs } from "@/components/sync/connection-tabs";
 import { GenericStreamForm } from "@/components/sync/generic-stream-form";
 import { RateLimitForm } from "@/components/sync/rate-limit-form";
@@ -90,6 +91,7 @@ export default async function ConnectionSyncPage({ params, searchParams }: { par
             </p>
           </CardContent>
         </Card>
+        <ConnectionMappingsCard orgId={ctx.org.id} connectionId={c.id} />
         {overview.genericRest && canEdit ? (
           <Card>
             <CardHeader>
