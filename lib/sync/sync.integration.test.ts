@@ -15,6 +15,8 @@ import { addAllowlistEntry } from "@/lib/network/allowlist";
 import { createOrganizationFor } from "@/lib/organizations/members";
 import { completeSetup } from "@/lib/organizations/setup";
 import { stopSettingsListener } from "@/lib/settings/invalidation";
+import { activateMappingVersion, createMapping } from "@/lib/mapping/service";
+import { dataMappingVersions } from "@/db/schema";
 import { runSync } from "./engine";
 import { cancelSyncRun, requestSyncRun, saveBuiltinStream, setRequestsPerSecond, streamsOverview } from "./service";
 import { openSource } from "./source";
@@ -171,6 +173,20 @@ describe.each(testDbKinds())("sync engine on %s", (kind) => {
     expect(same).toMatchObject({ updated: 0, unchanged: 28, failed: 1 });
   });
 
+  it("with a real mapping (built-in HubSpot contacts template, activated), a run stores mapped records without any mapper injected", async () => {
+    const stream = (await streamFor("contacts"))!;
+    const { id: mappingId } = await createMapping({ orgId: acme.id, actor: owner, ip: null, streamId: stream.id, targetSchema: "contact", templateId: "builtin:hubspot-contacts" });
+    const [version] = await handle.db.select().from(dataMappingVersions).where(eq(dataMappingVersions.mappingId, mappingId));
+    await activateMappingVersion({ orgId: acme.id, actor: owner, ip: null, mappingId, versionId: version!.id, remap: false });
+    const r = await sync(stream.id, "full");
+    expect(r).toMatchObject({ status: "succeeded", processed: 28, updated: 28 });
+    const row = (await records("contacts")).find((x) => x.externalId === "4")!;
+    expect(row.mappingVersionId).toBe(version!.id);
+    expect(row.mapped).toMatchObject({ email: "person4@example.com" });
+    // Same version again: nothing rewritten.
+    expect(await sync(stream.id, "full")).toMatchObject({ updated: 0, unchanged: 28 });
+  });
+
   it("a run killed after a page resumes from its checkpoint: no duplicates, no gaps, exact counts", async () => {
     hs.seed("companies", 47, (i) => ({ name: `Company ${i}`, domain: `c${i}.example` }));
     const stream = await streamFor("companies");
@@ -248,7 +264,8 @@ describe.each(testDbKinds())("sync engine on %s", (kind) => {
     hs.script.push({ status: 429, headers: { "retry-after": "1" }, body: { status: "error", message: "You have reached your secondly limit.", errorType: "RATE_LIMIT" } });
     hs.script.push({ status: 500, body: { message: "boom" } }, { status: 503, body: { message: "busy" } }, { status: 502, body: "bad gateway" });
     const started = Date.now();
-    const r = await sync(stream.id, "full", { mapper: contactMapper });
+    // The stream's active mapping (previous test) applies: nothing changed, nothing written.
+    const r = await sync(stream.id, "full");
     expect(r).toMatchObject({ status: "succeeded", processed: 28, unchanged: 28 });
     expect(Date.now() - started).toBeGreaterThanOrEqual(950);
     expect(hs.log.slice(0, 5).map((l) => l.status)).toEqual([429, 500, 503, 502, 200]);
