@@ -1,7 +1,7 @@
 /**
  * sync: 100,000 records from an in-process fake source (a HubSpot-contact-shaped generator, pages
  * of 1,000, nothing kept between pages) through the real sync engine (runSync: generic REST page
- * reader, canonical JSON + sha-256 hash, a 12-field mapper, one unnest upsert per page with the
+ * reader, JSON + sha-256 hash, the compiled built-in HubSpot contacts mapping (14 rules), one unnest upsert per page with the
  * seen ids, counters and checkpoint in the page's transaction) on real PostgreSQL. Baseline in the
  * same run: a raw batched unnest upsert of the same generated rows (no mapping, no hash, no
  * checkpoint), so the ratio is the engine's overhead. Then a second full run where every record is
@@ -11,10 +11,15 @@
  */
 import { getDb } from "@/db/client";
 import { syncStreams } from "@/db/schema";
+import { createMapper } from "@/lib/mapping/compile";
+import { getBuiltinTarget } from "@/lib/mapping/targets";
+import { getBuiltinTemplate } from "@/lib/mapping/templates";
 import type { Mapper } from "@/lib/mapping/types";
 import type { ApiClient } from "@/lib/providers/_shared/api-client";
 import { runSync } from "@/lib/sync/engine";
 import { requestSyncRun } from "@/lib/sync/service";
+import v8 from "node:v8";
+import vm from "node:vm";
 import { openBenchDb, postgresAvailable } from "./lib/db";
 import { fmt, newResult, ratio, type BenchResult } from "./lib/report";
 
@@ -64,40 +69,12 @@ function fakeClient(total: number): ApiClient {
   };
 }
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-/** A representative 12-field mapper (trim/lowercase, numbers, dates, an enum, a required check). */
-const mapper: Mapper = {
-  versionId: "bench-contact-v1",
-  apply(raw) {
-    const r = raw as ReturnType<typeof record>;
-    const p = r.properties;
-    const errors: { field: string; path?: string; message: string }[] = [];
-    const email = p.email.trim().toLowerCase();
-    if (!EMAIL.test(email)) errors.push({ field: "email", path: "properties.email", message: `"${email}" is not an email address` });
-    const employees = Number(p.numberofemployees);
-    const revenue = Number(p.annualrevenue);
-    return {
-      mapped: {
-        externalId: r.id,
-        email: EMAIL.test(email) ? email : null,
-        firstName: p.firstname.trim(),
-        lastName: p.lastname.trim(),
-        fullName: `${p.firstname} ${p.lastname}`.trim(),
-        phone: p.phone.replace(/\s+/g, ""),
-        company: p.company,
-        title: p.jobtitle,
-        city: p.city,
-        country: p.country,
-        stage: lifecycle.includes(p.lifecyclestage) ? p.lifecyclestage : "other",
-        employees: Number.isFinite(employees) ? employees : null,
-        revenue: Number.isFinite(revenue) ? revenue : null,
-        createdAt: new Date(p.createdate).toISOString(),
-        updatedAt: new Date(r.updatedAt).toISOString(),
-      },
-      errors,
-    };
-  },
-};
+/** The real compiled mapper: lib/mapping's built-in "HubSpot contacts → Contact" template (14 rules: trims, lower-casing, a template, date parsing, type checks). */
+const mapper: Mapper = createMapper("bench-hubspot-contacts", getBuiltinTemplate("builtin:hubspot-contacts")!.definition, getBuiltinTarget("contact"));
+
+// A collectable heap before each reading, without needing `node --expose-gc` (tsx runs its own node).
+v8.setFlagsFromString("--expose-gc");
+const gc = vm.runInNewContext("gc") as () => void;
 
 function mem() {
   const m = process.memoryUsage();
@@ -127,7 +104,7 @@ export async function run(): Promise<BenchResult> {
     const source = { providerKey: "bench", connectionName: "bench", client: fakeClient(RECORDS) };
 
     // Baseline: the same generated rows, raw, one unnest upsert per page.
-    global.gc?.();
+    gc();
     const t0 = performance.now();
     for (let start = 0; start < RECORDS; start += PAGE) {
       const rows = Array.from({ length: Math.min(PAGE, RECORDS - start) }, (_, k) => record(start + k));
@@ -141,17 +118,37 @@ export async function run(): Promise<BenchResult> {
     const baselineS = (performance.now() - t0) / 1000;
     const baselineRps = RECORDS / baselineS;
 
+    // Second reference: the same unnest upsert writing every column the engine writes (raw, mapped,
+    // errors, hash, updated-at), with the mapping and hashing done outside the timed part: the
+    // database's share of the engine's work.
+    const { preparePage } = await import("@/lib/sync/engine");
+    const { genericRestStream } = await import("@/lib/sync/streams/generic-rest");
+    const def = genericRestStream(stream!.config);
+    let fullS = 0;
+    for (let start = 0; start < RECORDS; start += PAGE) {
+      const rows = preparePage(def, Array.from({ length: Math.min(PAGE, RECORDS - start) }, (_, k) => record(start + k)), mapper).rows;
+      const t = performance.now();
+      await pool.query(
+        `insert into integration_data as d (org_id, integration_id, entity_type, external_id, raw, mapped, errors, has_errors, hash, mapping_version_id, source_updated_at)
+         select $1, $2, 'baseline-full', t.i, t.r, t.m, t.e, t.x, t.h, 'v', t.u from unnest($3::text[], $4::jsonb[], $5::jsonb[], $6::jsonb[], $7::boolean[], $8::text[], $9::timestamptz[]) as t(i, r, m, e, x, h, u)
+         on conflict (integration_id, entity_type, external_id) do update set raw = excluded.raw, mapped = excluded.mapped, hash = excluded.hash where d.hash is distinct from excluded.hash`,
+        [db.org.id, db.connectionId, rows.map((r) => r.externalId), rows.map((r) => r.raw), rows.map((r) => r.mapped), rows.map((r) => r.errors), rows.map((r) => r.hasErrors), rows.map((r) => r.hash), rows.map((r) => r.sourceUpdatedAt)],
+      );
+      fullS += (performance.now() - t) / 1000;
+    }
+    const fullRps = RECORDS / fullS;
+
     const runOnce = async () => {
       const { run: r } = await requestSyncRun({ orgId: db.org.id, streamId: stream!.id, mode: "full", trigger: "manual", requestedBy: null, enqueue: false });
       let peakRss = 0;
       const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss / 2 ** 20)), 100);
-      global.gc?.();
+      gc();
       const before = mem();
       const t = performance.now();
       const out = await runSync(r.id, { source, mapper });
       const s = (performance.now() - t) / 1000;
       clearInterval(sampler);
-      global.gc?.();
+      gc();
       const after = mem();
       return { out, s, before, after, peakRss: Math.max(peakRss, after.rss) };
     };
@@ -165,7 +162,8 @@ export async function run(): Promise<BenchResult> {
       title: `${fmt(RECORDS)} records, pages of ${PAGE}, PostgreSQL`,
       columns: ["what", "time", "records/s", "heap before → after (MiB)", "RSS before → after, peak (MiB)", "counts"],
       rows: [
-        ["raw unnest upsert (baseline)", `${baselineS.toFixed(2)} s`, fmt(baselineRps, 0), "", "", "100% inserted"],
+        ["raw unnest upsert (baseline: id + raw only)", `${baselineS.toFixed(2)} s`, fmt(baselineRps, 0), "", "", "100% inserted"],
+        ["unnest upsert of every stored column (DB time only)", `${fullS.toFixed(2)} s`, fmt(fullRps, 0), "", "", "100% inserted"],
         [
           "sync engine, first full run (map + hash + upsert + checkpoint)",
           `${first.s.toFixed(2)} s`,
@@ -186,13 +184,13 @@ export async function run(): Promise<BenchResult> {
     });
     result.checks.push({ goal: `sync engine ≥ ${fmt(GOAL_RPS)} records/s`, measured: `${fmt(engineRps, 0)} records/s`, pass: engineRps >= GOAL_RPS });
     result.checks.push({ goal: `engine / raw upsert ≥ ${GOAL_RATIO}`, measured: ratio(engineRps, baselineRps), pass: engineRps / baselineRps >= GOAL_RATIO });
+    result.notes.push(`engine vs the same columns written by a bare unnest upsert: ${ratio(engineRps, fullRps)} (the engine's own overhead: hashing, mapping, checkpoint, counters, live event)`);
     result.checks.push({
       goal: "counts exact, memory flat (heap after within 64 MiB of before)",
       measured: `created ${first.out.created}/${RECORDS}, unchanged ${second.out.unchanged}/${RECORDS}, ${n} flagged; heap +${(first.after.heap - first.before.heap).toFixed(0)} MiB`,
       pass: first.out.created === RECORDS && second.out.unchanged === RECORDS && first.after.heap - first.before.heap < 64,
     });
-    if (!global.gc) result.notes.push("run node with --expose-gc for steadier heap figures");
-    result.notes.push("the mapper is a hand-written 12-field closure; swap in lib/mapping's compiled mapper once it lands");
+    result.notes.push("mapper: lib/mapping createMapper on the built-in HubSpot contacts → Contact template (14 rules)");
   } finally {
     await db.close();
   }

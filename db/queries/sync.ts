@@ -268,6 +268,15 @@ export async function markUnseenDeleted(ctx: { integrationId: string; entity: st
   return (result as unknown as { rows: unknown[] }).rows.length;
 }
 
+export async function hasLiveRecords(ctx: { integrationId: string; entity: string }, tx: Executor): Promise<boolean> {
+  const [r] = await tx
+    .select({ id: integrationData.id })
+    .from(integrationData)
+    .where(and(eq(integrationData.integrationId, ctx.integrationId), eq(integrationData.entityType, ctx.entity), isNull(integrationData.deletedAt)))
+    .limit(1);
+  return r !== undefined;
+}
+
 export async function clearSeen(runId: string, tx: Executor): Promise<void> {
   await tx.delete(syncRunSeen).where(eq(syncRunSeen.runId, runId));
 }

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 
 /** JSON with object keys sorted, so the same record hashes the same whatever order the provider sent its fields in. */
 export function canonicalJson(value: unknown): string {
@@ -17,7 +17,7 @@ export function canonicalJson(value: unknown): string {
   return `${out}}`;
 }
 
-/** The record's content hash (sha-256 of its canonical JSON, base64url). */
-export function recordHash(canonical: string): string {
-  return createHash("sha256").update(canonical).digest("base64url");
+/** The record's content hash (sha-256 of its JSON, base64url; one-shot, no Hash object per record). */
+export function recordHash(json: string): string {
+  return hash("sha256", json, "base64url");
 }

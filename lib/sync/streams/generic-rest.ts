@@ -1,6 +1,6 @@
 import { genericRestStreamSchema, type GenericRestStream } from "@/lib/schemas/sync";
 import { AppError } from "@/lib/errors";
-import { at, idString, isoTime, type Page, type PageRequest, type StreamDef } from "./types";
+import { at, getter, idString, isoTime, type Page, type PageRequest, type StreamDef } from "./types";
 
 /** The next link of an RFC 8288 Link header (`<url>; rel="next"`). */
 export function nextLink(header: string | null): string | undefined {
@@ -59,14 +59,16 @@ async function fetchGenericPage(req: PageRequest): Promise<Page> {
 /** The stream a generic REST config describes. */
 export function genericRestStream(config: Record<string, unknown>): StreamDef {
   const c = parseConfig(config);
+  const id = getter(c.idPath);
+  const updated = getter(c.updatedAtPath);
   return {
     entity: c.entity,
     label: c.entity,
     description: `GET ${c.path}`,
     pagination: c.pagination === "cursor" ? "cursor" : c.pagination === "page" ? "page" : c.pagination === "offset" ? "offset" : "link",
     incremental: Boolean(c.updatedAtPath),
-    idOf: (raw) => idString(at(raw, c.idPath)),
-    updatedAtOf: (raw) => (c.updatedAtPath ? isoTime(at(raw, c.updatedAtPath)) : undefined),
+    idOf: (raw) => idString(id(raw)),
+    updatedAtOf: (raw) => (c.updatedAtPath ? isoTime(updated(raw)) : undefined),
     fetchPage: fetchGenericPage,
   };
 }

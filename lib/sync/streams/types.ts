@@ -37,13 +37,25 @@ export type StreamDef = {
 
 /** A value at a dot path ("properties.email", "data.items"); "" is the value itself. */
 export function at(value: unknown, path: string): unknown {
-  if (!path) return value;
-  let cur = value;
-  for (const key of path.split(".")) {
-    if (cur === null || typeof cur !== "object") return undefined;
-    cur = (cur as Record<string, unknown>)[key];
+  return getter(path)(value);
+}
+
+/** A reader of one dot path, split once (it runs per record). */
+export function getter(path: string): (value: unknown) => unknown {
+  if (!path) return (v) => v;
+  const keys = path.split(".");
+  if (keys.length === 1) {
+    const k = keys[0]!;
+    return (v) => (v !== null && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined);
   }
-  return cur;
+  return (value) => {
+    let cur = value;
+    for (const key of keys) {
+      if (cur === null || typeof cur !== "object") return undefined;
+      cur = (cur as Record<string, unknown>)[key];
+    }
+    return cur;
+  };
 }
 
 export function idString(v: unknown): string | undefined {
