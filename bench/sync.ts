@@ -132,7 +132,7 @@ export async function run(): Promise<BenchResult> {
         `insert into integration_data as d (org_id, integration_id, entity_type, external_id, raw, mapped, errors, has_errors, hash, mapping_version_id, source_updated_at)
          select $1, $2, 'baseline-full', t.i, t.r, t.m, t.e, t.x, t.h, 'v', t.u from unnest($3::text[], $4::jsonb[], $5::jsonb[], $6::jsonb[], $7::boolean[], $8::text[], $9::timestamptz[]) as t(i, r, m, e, x, h, u)
          on conflict (integration_id, entity_type, external_id) do update set raw = excluded.raw, mapped = excluded.mapped, hash = excluded.hash where d.hash is distinct from excluded.hash`,
-        [db.org.id, db.connectionId, rows.map((r) => r.externalId), rows.map((r) => r.raw), rows.map((r) => r.mapped), rows.map((r) => r.errors), rows.map((r) => r.hasErrors), rows.map((r) => r.hash), rows.map((r) => r.sourceUpdatedAt)],
+        [db.org.id, db.connectionId, rows.map((r) => r.externalId), rows.map((r) => r.raw), rows.map((r) => r.mapped), rows.map((r) => r.errors ?? "[]"), rows.map((r) => r.hasErrors), rows.map((r) => r.hash), rows.map((r) => r.sourceUpdatedAt)],
       );
       fullS += (performance.now() - t) / 1000;
     }

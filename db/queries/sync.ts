@@ -1,5 +1,9 @@
 import "server-only";
 import { and, count, desc, eq, ilike, inArray, isNotNull, isNull, lte, or, sql, type SQL } from "drizzle-orm";
+import { pipeline } from "node:stream/promises";
+import { Readable } from "node:stream";
+import pg from "pg";
+import { from as copyFrom } from "pg-copy-streams";
 import { getDb, type Executor } from "@/db/client";
 import { integrationData, integrations, syncRuns, syncRunSeen, syncStreams, type SyncMode, type SyncRunStatus, type SyncTrigger } from "@/db/schema";
 
@@ -207,46 +211,96 @@ export async function listSyncRuns(orgId: string, integrationId: string, opts: {
 
 /* ───────── records ───────── */
 
-export type UpsertRecord = { externalId: string; raw: string; mapped: string | null; errors: string; hasErrors: boolean; hash: string; sourceUpdatedAt: string | null };
+/** `errors` is null when the mapping had none (stored as the column's `[]`); `hasErrors` is the engine's count, derived in SQL. */
+export type UpsertRecord = { externalId: string; raw: string; mapped: string | null; errors: string | null; hasErrors: boolean; hash: string; sourceUpdatedAt: string | null };
 
-/**
- * One page of records in one statement: arrays as bind parameters through unnest, so the
- * statement has 7 array parameters whatever the page size. The hash is compared in SQL, so an
- * unchanged record is not written at all (no new tuple, no WAL); a record that comes back after a
- * delete, or was mapped by another mapping version, is rewritten. Returns created and updated.
- */
-export async function upsertRecords(
-  ctx: { orgId: string | null; integrationId: string; entity: string; mappingVersionId: string | null },
-  rows: UpsertRecord[],
-  tx: Executor,
-): Promise<{ created: number; updated: number }> {
-  if (rows.length === 0) return { created: 0, updated: 0 };
-  const result = await tx.execute(sql`
-    insert into ${integrationData} as d (org_id, integration_id, entity_type, external_id, raw, mapped, errors, has_errors, hash, mapping_version_id, source_updated_at)
-    select ${ctx.orgId}, ${ctx.integrationId}, ${ctx.entity}, t.external_id, t.raw, t.mapped, t.errors, t.has_errors, t.hash, ${ctx.mappingVersionId}, t.source_updated_at
-      from unnest(
-        ${sql.param(rows.map((r) => r.externalId))}::text[],
-        ${sql.param(rows.map((r) => r.raw))}::jsonb[],
-        ${sql.param(rows.map((r) => r.mapped))}::jsonb[],
-        ${sql.param(rows.map((r) => r.errors))}::jsonb[],
-        ${sql.param(rows.map((r) => r.hasErrors))}::boolean[],
-        ${sql.param(rows.map((r) => r.hash))}::text[],
-        ${sql.param(rows.map((r) => r.sourceUpdatedAt))}::timestamptz[]
-      ) as t(external_id, raw, mapped, errors, has_errors, hash, source_updated_at)
+type UpsertCtx = { orgId: string | null; integrationId: string; entity: string; mappingVersionId: string | null };
+
+/** The pg connection of an open node-postgres transaction (null: PGlite, or not in a transaction). */
+function pgClientOf(tx: Executor): pg.Client | null {
+  const client = (tx as unknown as { session?: { client?: unknown } }).session?.client;
+  return client instanceof pg.Client ? client : null;
+}
+
+/** COPY text format: backslash, newline, carriage return and tab escaped; \N is NULL. */
+const copyEscape = (s: string) => (/[\\\n\r\t]/.test(s) ? s.replace(/[\\\n\r\t]/g, (c) => (c === "\\" ? "\\\\" : c === "\n" ? "\\n" : c === "\r" ? "\\r" : "\\t")) : s);
+const copyField = (s: string | null) => (s === null ? "\\N" : copyEscape(s));
+
+/** The upsert's conflict clause: an unchanged record (same hash, live, same mapping version) is not written at all. */
+const onConflict = sql`
     on conflict (integration_id, entity_type, external_id) do update
        set raw = excluded.raw, mapped = excluded.mapped, errors = excluded.errors, has_errors = excluded.has_errors, hash = excluded.hash,
            mapping_version_id = excluded.mapping_version_id, source_updated_at = excluded.source_updated_at, synced_at = now(), deleted_at = null
      where d.hash is distinct from excluded.hash
         or d.deleted_at is not null
-        or d.mapping_version_id is distinct from excluded.mapping_version_id
-    returning (xmax = 0) as inserted`);
-  let created = 0;
-  let updated = 0;
-  for (const r of (result as unknown as { rows: { inserted: boolean }[] }).rows) {
-    if (r.inserted) created++;
-    else updated++;
+        or d.mapping_version_id is distinct from excluded.mapping_version_id`;
+
+/**
+ * One page of records. The hash is compared in SQL, so an unchanged record is not written at all
+ * (no new tuple, no WAL); a record that comes back after a delete, or was mapped by another mapping
+ * version, is rewritten. Returns created and updated (`xmax = 0`: the row was inserted).
+ *
+ * On PostgreSQL (inside a transaction) the page is COPYed into a session temp table (emptied at
+ * commit) and upserted from there: COPY's text format needs no array-literal escaping of the JSON.
+ * On PGlite (and outside a transaction) the page goes as 6 array parameters through unnest.
+ */
+export async function upsertRecords(ctx: UpsertCtx, rows: UpsertRecord[], tx: Executor): Promise<{ created: number; updated: number }> {
+  if (rows.length === 0) return { created: 0, updated: 0 };
+  rows = await changedOnly(ctx, rows, tx);
+  if (rows.length === 0) return { created: 0, updated: 0 };
+  const client = pgClientOf(tx);
+  const source = client ? sql`sync_page t` : sql`unnest(
+        ${sql.param(rows.map((r) => r.externalId))}::text[],
+        ${sql.param(rows.map((r) => r.raw))}::jsonb[],
+        ${sql.param(rows.map((r) => r.mapped))}::jsonb[],
+        ${sql.param(rows.map((r) => r.errors))}::jsonb[],
+        ${sql.param(rows.map((r) => r.hash))}::text[],
+        ${sql.param(rows.map((r) => r.sourceUpdatedAt))}::timestamptz[]
+      ) as t(external_id, raw, mapped, errors, hash, source_updated_at)`;
+  if (client) await copyPage(client, rows);
+  const result = await tx.execute(sql`
+    with w as (
+    insert into ${integrationData} as d (org_id, integration_id, entity_type, external_id, raw, mapped, errors, has_errors, hash, mapping_version_id, source_updated_at)
+    select ${ctx.orgId}, ${ctx.integrationId}, ${ctx.entity}, t.external_id, t.raw::jsonb, t.mapped::jsonb, coalesce(t.errors::jsonb, '[]'::jsonb), t.errors is not null, t.hash, ${ctx.mappingVersionId}, t.source_updated_at
+      from ${source}
+    ${onConflict}
+    returning (xmax = 0) as inserted)
+    select count(*) filter (where inserted)::int as created, count(*) filter (where not inserted)::int as updated from w`);
+  const [r] = (result as unknown as { rows: { created: number; updated: number }[] }).rows;
+  return { created: r?.created ?? 0, updated: r?.updated ?? 0 };
+}
+
+/**
+ * The records that need a write: new, changed (hash), deleted, or mapped by another version. One
+ * indexed read of the page's stored hashes, so an unchanged record ships no JSON at all; the upsert
+ * keeps the same test in its conflict clause.
+ */
+async function changedOnly(ctx: UpsertCtx, rows: UpsertRecord[], tx: Executor): Promise<UpsertRecord[]> {
+  // One index probe per id (a lateral with limit 1 is never flattened into a hash join that would
+  // scan the stream's every row when the table's statistics are young).
+  const result = await tx.execute(sql`
+    select x.id as external_id, s.hash from unnest(${sql.param(rows.map((r) => r.externalId))}::text[]) as x(id),
+      lateral (select d.hash from ${integrationData} as d
+                where d.integration_id = ${ctx.integrationId} and d.entity_type = ${ctx.entity} and d.external_id = x.id
+                  and d.deleted_at is null and d.mapping_version_id is not distinct from ${ctx.mappingVersionId}
+                limit 1) as s`);
+  const stored = (result as unknown as { rows: { external_id: string; hash: string }[] }).rows;
+  if (stored.length === 0) return rows;
+  const hashes = new Map(stored.map((r) => [r.external_id, r.hash]));
+  return rows.filter((r) => hashes.get(r.externalId) !== r.hash);
+}
+
+/** COPY a page into this connection's temp table `sync_page` (created once per session, emptied at each commit). */
+async function copyPage(client: pg.Client, rows: UpsertRecord[]): Promise<void> {
+  await client.query(
+    "create temp table if not exists sync_page (external_id text, raw text, mapped text, errors text, hash text, source_updated_at timestamptz) on commit delete rows",
+  );
+  let text = "";
+  for (const r of rows) {
+    text += `${copyEscape(r.externalId)}\t${copyEscape(r.raw)}\t${copyField(r.mapped)}\t${copyField(r.errors)}\t${copyEscape(r.hash)}\t${copyField(r.sourceUpdatedAt)}\n`;
   }
-  return { created, updated };
+  const stream = client.query(copyFrom("copy sync_page from stdin"));
+  await pipeline(Readable.from([text]), stream);
 }
 
 /** A full run's seen ids (delete detection at its successful end). */

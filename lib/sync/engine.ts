@@ -67,7 +67,7 @@ export function preparePage(stream: StreamDef, records: unknown[], mapper: Mappe
     const updatedAt = stream.updatedAtOf(raw) ?? null;
     if (updatedAt && (!maxUpdated || updatedAt > maxUpdated)) maxUpdated = updatedAt;
     let mapped: string | null = null;
-    let errors = "[]";
+    let errors: string | null = null; // clean: stored as the column's [] without sending it
     let hasErrors = false;
     if (mapper) {
       const r = mapper.apply(raw);
