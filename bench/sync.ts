@@ -1,11 +1,11 @@
 /**
  * sync: 100,000 records from an in-process fake source (a HubSpot-contact-shaped generator, pages
  * of 1,000, nothing kept between pages) through the real sync engine (runSync: generic REST page
- * reader, JSON + sha-256 hash, the compiled built-in HubSpot contacts mapping (14 rules), one unnest upsert per page with the
- * seen ids, counters and checkpoint in the page's transaction) on real PostgreSQL. Baseline in the
+ * reader, JSON + sha-256 hash, the compiled built-in HubSpot contacts mapping (14 rules), per page one indexed read of the
+ * stored hashes, a COPY of the new/changed records into a session temp table and one upsert from it, with the seen ids, counters and checkpoint in the page's transaction) on real PostgreSQL. Baseline in the
  * same run: a raw batched unnest upsert of the same generated rows (no mapping, no hash, no
  * checkpoint), so the ratio is the engine's overhead. Then a second full run where every record is
- * unchanged (hash compared in SQL, nothing written). Heap and RSS before/after show memory stays flat.
+ * unchanged (hashes read first, nothing shipped or written). Heap and RSS before/after show memory stays flat.
  *
  * BENCH_SYNC_RECORDS (default 100000) changes the size for quick tries.
  */
