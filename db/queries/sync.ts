@@ -239,14 +239,21 @@ const onConflict = sql`
  * One page of records. The hash is compared in SQL, so an unchanged record is not written at all
  * (no new tuple, no WAL); a record that comes back after a delete, or was mapped by another mapping
  * version, is rewritten. Returns created and updated (`xmax = 0`: the row was inserted).
+ * `readHashes: false` skips the read of stored hashes (a stream's first load: nothing live to compare
+ * with); the conflict clause still leaves an unchanged record unwritten.
  *
  * On PostgreSQL (inside a transaction) the page is COPYed into a session temp table (emptied at
  * commit) and upserted from there: COPY's text format needs no array-literal escaping of the JSON.
  * On PGlite (and outside a transaction) the page goes as 6 array parameters through unnest.
  */
-export async function upsertRecords(ctx: UpsertCtx, rows: UpsertRecord[], tx: Executor): Promise<{ created: number; updated: number }> {
+export async function upsertRecords(
+  ctx: UpsertCtx,
+  rows: UpsertRecord[],
+  tx: Executor,
+  opts: { readHashes?: boolean } = {},
+): Promise<{ created: number; updated: number }> {
   if (rows.length === 0) return { created: 0, updated: 0 };
-  rows = await changedOnly(ctx, rows, tx);
+  if (opts.readHashes !== false) rows = await changedOnly(ctx, rows, tx);
   if (rows.length === 0) return { created: 0, updated: 0 };
   const client = pgClientOf(tx);
   const source = client ? sql`sync_page t` : sql`unnest(

@@ -134,6 +134,8 @@ export async function runSync(runId: string, opts: RunSyncOptions = {}): Promise
   const checkpoint = (run.checkpoint ?? null) as Checkpoint | null;
   let token: PageToken | null = checkpoint?.next ?? null;
   const trackSeen = run.mode === "full" && checkpoint?.trackSeen !== false;
+  // A full run of a stream that had no live records at claim: no stored hash can match, so skip reading them.
+  const readHashes = run.mode !== "full" || trackSeen;
   let done = checkpoint?.done === true;
   let cursor = run.cursor ?? null;
   let pages = run.pages;
@@ -168,7 +170,7 @@ export async function runSync(runId: string, opts: RunSyncOptions = {}): Promise
       cursor = later(cursor, prepared.maxUpdated);
       const committed = await db
         .transaction(async (tx) => {
-        const counts = await upsertRecords({ orgId: run.orgId, integrationId: run.integrationId, entity: stream.entity, mappingVersionId: mapper?.versionId ?? null }, prepared.rows, tx);
+        const counts = await upsertRecords({ orgId: run.orgId, integrationId: run.integrationId, entity: stream.entity, mappingVersionId: mapper?.versionId ?? null }, prepared.rows, tx, { readHashes });
         if (trackSeen) await insertSeen(run.id, prepared.rows.map((r) => r.externalId), tx);
         const unchanged = prepared.rows.length - counts.created - counts.updated;
         const row = await recordSyncPage(
