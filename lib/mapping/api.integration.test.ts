@@ -34,9 +34,9 @@ describe.each(testDbKinds())("mappings REST API on %s", (kind) => {
     );
     await getBoss();
     mappingId = (await createMapping({ orgId: "org-acme", actor, ip: null, connectionId: "c-hub", entity: "contacts", targetSchema: "contact" })).id;
-    write = (await createApiToken({ orgId: "org-acme", actor: { ...actor, isPlatformAdmin: false }, name: "w", scopes: ["integrations:read", "integrations:write"], expiresInDays: null, ip: null })).token;
-    readOnly = (await createApiToken({ orgId: "org-acme", actor: { ...actor, isPlatformAdmin: false }, name: "r", scopes: ["integrations:read"], expiresInDays: null, ip: null })).token;
-    foreign = (await createApiToken({ orgId: "org-globex", actor: { ...actor, isPlatformAdmin: false }, name: "f", scopes: ["integrations:read", "integrations:write"], expiresInDays: null, ip: null })).token;
+    write = (await createApiToken({ orgId: "org-acme", actor, name: "w", scopes: ["integrations:read", "integrations:write"], expiresInDays: null, ip: null })).token;
+    readOnly = (await createApiToken({ orgId: "org-acme", actor, name: "r", scopes: ["integrations:read"], expiresInDays: null, ip: null })).token;
+    foreign = (await createApiToken({ orgId: "org-globex", actor, name: "f", scopes: ["integrations:read", "integrations:write"], expiresInDays: null, ip: null })).token;
   });
   afterAll(async () => {
     await stopBoss(1_000);
