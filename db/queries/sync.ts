@@ -1,5 +1,5 @@
 import "server-only";
-import { and, count, desc, eq, ilike, inArray, isNotNull, isNull, lte, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, count, desc, eq, ilike, inArray, isNotNull, isNull, lte, or, sql, type SQL } from "drizzle-orm";
 import { pipeline } from "node:stream/promises";
 import { Readable } from "node:stream";
 import pg from "pg";
@@ -441,4 +441,48 @@ export async function latestRunPerStream(orgId: string, integrationId: string, d
     .from(syncRuns)
     .where(and(eq(syncRuns.orgId, orgId), eq(syncRuns.integrationId, integrationId)))
     .orderBy(syncRuns.streamId, desc(syncRuns.createdAt));
+}
+
+/** synced_at as PostgreSQL's microsecond text (a JS Date would drop the microseconds and repeat rows). */
+export type RecordFeedCursor = { syncedAt: string; id: number };
+
+/**
+ * The REST change feed of a connection's records: ordered by (synced_at, id), so a consumer that
+ * keeps the last cursor sees every record written after it, updates included (an update moves
+ * synced_at forward). Deleted records are included with deletedAt set when asked for.
+ */
+export async function listRecordFeed(
+  orgId: string,
+  integrationId: string,
+  f: { entity?: string; after?: RecordFeedCursor; limit: number; includeDeleted: boolean; errorsOnly: boolean },
+  db: Executor = getDb(),
+) {
+  return db
+    .select({
+      id: integrationData.id,
+      entityType: integrationData.entityType,
+      externalId: integrationData.externalId,
+      mapped: integrationData.mapped,
+      raw: integrationData.raw,
+      errors: integrationData.errors,
+      hasErrors: integrationData.hasErrors,
+      mappingVersionId: integrationData.mappingVersionId,
+      sourceUpdatedAt: integrationData.sourceUpdatedAt,
+      syncedAt: integrationData.syncedAt,
+      deletedAt: integrationData.deletedAt,
+      cursorAt: sql<string>`to_char(${integrationData.syncedAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
+    })
+    .from(integrationData)
+    .where(
+      and(
+        eq(integrationData.orgId, orgId),
+        eq(integrationData.integrationId, integrationId),
+        f.entity ? eq(integrationData.entityType, f.entity) : undefined,
+        f.includeDeleted ? undefined : isNull(integrationData.deletedAt),
+        f.errorsOnly ? eq(integrationData.hasErrors, true) : undefined,
+        f.after ? sql`(${integrationData.syncedAt}, ${integrationData.id}) > (${f.after.syncedAt}::timestamptz, ${f.after.id})` : undefined,
+      ),
+    )
+    .orderBy(asc(integrationData.syncedAt), asc(integrationData.id))
+    .limit(f.limit);
 }

@@ -32,7 +32,9 @@ async function startOnce(opts: { concurrency: number }): Promise<WorkerState> {
     });
     const cron = queueDefs[name].cron;
     // Kept in the database: every instance schedules the same key, pg-boss sends once per tick.
-    if (cron) await boss.schedule(name, cron, {}, { singletonKey: `cron:${name}` });
+    // singletonSeconds: a retried send of the same tick (its pass expired under load) lands in the same
+    // one-minute slot and is dropped, instead of becoming a second job of that minute.
+    if (cron) await boss.schedule(name, cron, {}, { singletonKey: `cron:${name}`, singletonSeconds: 60 });
   }
   // Inbound webhook events are queued in their own table, not in pg-boss (lib/webhooks/queue.ts).
   startWebhookQueue();
