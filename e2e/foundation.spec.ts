@@ -9,7 +9,7 @@ test("first run creates the owner, then setup is closed for good", async ({ page
   await setup.completeWith(OWNER);
   await expect(page).toHaveURL(/\/$/);
   await expect(page.getByRole("heading", { level: 1, name: OWNER.orgName })).toBeVisible();
-  await expect(page.getByRole("navigation", { name: "Main" }).getByRole("link")).toHaveText(["Home", "Integrations", "Connections", "Health", "Webhooks", "Mappings", "Settings"]);
+  await expect(page.getByRole("navigation", { name: "Main" }).getByRole("link")).toHaveText(["Home", "Integrations", "Connections", "Health", "Webhooks", "Records", "Mappings", "Settings"]);
   const res = await page.goto("/setup");
   expect(res?.status()).toBe(404);
 });
