@@ -36,7 +36,8 @@ export function throttleRate(key: string): number | null {
   return buckets.get(key)?.rps ?? null;
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+/** setTimeout as a promise that rejects with the signal's reason when it is aborted. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
     const t = setTimeout(() => {

@@ -6,27 +6,13 @@ import { getProvider } from "@/lib/catalog/registry";
 import { getAccessToken, markNeedsReauth } from "@/lib/connect/oauth";
 import { AppError } from "@/lib/errors";
 import { applyConnectionRate } from "@/lib/connections/rate";
+import { sleep } from "@/lib/http/throttle";
 import { ProviderRequestError, type ApiClient, type ApiRequestInit, type ApiResponse } from "@/lib/providers/_shared/api-client";
 import { loadConnectionSettings } from "@/lib/settings";
 
 export type Source = { providerKey: string; connectionName: string; client: ApiClient };
 
 const SERVER_ERROR_RETRIES = 3;
-
-function wait(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const t = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(signal!.reason);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
 
 /**
  * An API client for a sync of one connection: the provider's own client (egressFetch with the
@@ -78,7 +64,7 @@ export async function openSource(orgId: string, connectionId: string, signal?: A
         }
         // 502-504 (and 429) were already retried by egressFetch, honouring Retry-After.
         if (e.providerStatus >= 500 && ![502, 503, 504].includes(e.providerStatus) && attempt < SERVER_ERROR_RETRIES) {
-          await wait(500 * 2 ** attempt, init.signal ?? signal);
+          await sleep(500 * 2 ** attempt, init.signal ?? signal);
           continue;
         }
         throw e;
