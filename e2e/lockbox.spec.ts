@@ -72,7 +72,7 @@ test("every page and action works without the secret ever leaving the server", a
   test.setTimeout(150_000);
   await record(page);
   await signInAsOwner(page);
-  for (const p of ["/", "/connections", connectionUrl, "/integrations", "/integrations/smtp", "/settings/organization", "/settings/encryption", "/settings/api-tokens", "/settings/network", "/settings/alerts", "/settings/jobs", "/settings/audit", "/settings/members", "/health", "/webhooks", "/mappings"]) {
+  for (const p of ["/", "/connections", connectionUrl, "/integrations", "/integrations/smtp", "/settings/organization", "/settings/encryption", "/settings/api-tokens", "/settings/network", "/settings/alerts", "/settings/jobs", "/settings/audit", "/settings/members", "/health", "/webhooks", "/mappings", "/records", `${connectionUrl}/sync`]) {
     await page.goto(p);
     await expect(page.getByTestId("user-menu")).toBeVisible();
   }
