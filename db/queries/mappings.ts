@@ -176,6 +176,15 @@ export async function getMappingVersion(orgId: string, versionId: string, db: Ex
   return row?.version;
 }
 
+/** The active version (with its definition) of every mapping of an organization, in one query. */
+export async function listActiveMappingVersions(orgId: string, db: Executor = getDb()): Promise<Pick<MappingVersionRow, "id" | "mappingId" | "version" | "definition">[]> {
+  return db
+    .select({ id: dataMappingVersions.id, mappingId: dataMappingVersions.mappingId, version: dataMappingVersions.version, definition: dataMappingVersions.definition })
+    .from(dataMappingVersions)
+    .innerJoin(dataMappings, eq(dataMappings.activeVersionId, dataMappingVersions.id))
+    .where(eq(dataMappings.orgId, orgId));
+}
+
 /**
  * A new version numbered after the highest one. Callers hold the mapping row lock, so two saves
  * queue; the unique (mapping, version) index is the last guard and surfaces as a conflict.
