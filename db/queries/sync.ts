@@ -152,7 +152,7 @@ export async function updateSyncRun(id: string, patch: Partial<typeof syncRuns.$
 /** Add one page's counts and move the checkpoint, only while the run is still running (a cancelled/finished run is not touched). */
 export async function recordSyncPage(
   id: string,
-  page: { processed: number; created: number; updated: number; unchanged: number; failed: number; checkpoint: Record<string, unknown> | null; cursor: string | null },
+  page: { processed: number; created: number; updated: number; revived: number; unchanged: number; failed: number; checkpoint: Record<string, unknown> | null; cursor: string | null },
   tx: Executor,
 ): Promise<SyncRunRow | undefined> {
   const [r] = await tx
@@ -162,6 +162,7 @@ export async function recordSyncPage(
       processed: sql`${syncRuns.processed} + ${page.processed}`,
       created: sql`${syncRuns.created} + ${page.created}`,
       updated: sql`${syncRuns.updated} + ${page.updated}`,
+      revived: sql`${syncRuns.revived} + ${page.revived}`,
       unchanged: sql`${syncRuns.unchanged} + ${page.unchanged}`,
       failed: sql`${syncRuns.failed} + ${page.failed}`,
       checkpoint: page.checkpoint,
@@ -245,16 +246,43 @@ const onConflict = sql`
  * On PostgreSQL (inside a transaction) the page is COPYed into a session temp table (emptied at
  * commit) and upserted from there: COPY's text format needs no array-literal escaping of the JSON.
  * On PGlite (and outside a transaction) the page goes as 6 array parameters through unnest.
+ *
+ * `insertOnly` (a stream's first load, PostgreSQL): the page is COPYed straight into the table under
+ * a savepoint, skipping the temp table and the upsert. If a record exists after all (one the
+ * provider returned on two pages) the savepoint is rolled back, the page takes the upsert path, and
+ * the result says `conflicted` so the caller stops trying.
  */
 export async function upsertRecords(
   ctx: UpsertCtx,
   rows: UpsertRecord[],
   tx: Executor,
-  opts: { readHashes?: boolean } = {},
-): Promise<{ created: number; updated: number }> {
-  if (rows.length === 0) return { created: 0, updated: 0 };
-  if (opts.readHashes !== false) rows = await changedOnly(ctx, rows, tx);
-  if (rows.length === 0) return { created: 0, updated: 0 };
+  opts: { readHashes?: boolean; insertOnly?: boolean; whileWriting?: () => void } = {},
+): Promise<{ created: number; updated: number; revived: number; conflicted?: boolean }> {
+  // `whileWriting` runs once, as soon as the page's heaviest statement is on its way to the server,
+  // so the caller's CPU work (the next page) overlaps the database's instead of alternating with it.
+  let overlap = opts.whileWriting;
+  const whileWriting = () => {
+    if (overlap) setImmediate(overlap);
+    overlap = undefined;
+  };
+  try {
+    const client = opts.insertOnly && rows.length > 0 ? pgClientOf(tx) : null;
+    if (client) {
+      const created = await copyNewRecords(client, ctx, rows, whileWriting);
+      if (created !== null) return { created, updated: 0, revived: 0 };
+      return { ...(await upsertPage(ctx, rows, tx, false, whileWriting)), conflicted: true };
+    }
+    return await upsertPage(ctx, rows, tx, opts.readHashes !== false, whileWriting);
+  } finally {
+    whileWriting();
+  }
+}
+
+async function upsertPage(ctx: UpsertCtx, rows: UpsertRecord[], tx: Executor, readHashes: boolean, whileWriting: () => void): Promise<{ created: number; updated: number; revived: number }> {
+  if (rows.length === 0) return { created: 0, updated: 0, revived: 0 };
+  let revived = 0;
+  if (readHashes) ({ rows, revived } = await changedOnly(ctx, rows, tx, whileWriting));
+  if (rows.length === 0) return { created: 0, updated: 0, revived };
   const client = pgClientOf(tx);
   const source = client ? sql`sync_page t` : sql`unnest(
         ${sql.param(rows.map((r) => r.externalId))}::text[],
@@ -265,36 +293,48 @@ export async function upsertRecords(
         ${sql.param(rows.map((r) => r.sourceUpdatedAt))}::timestamptz[]
       ) as t(external_id, raw, mapped, errors, hash, source_updated_at)`;
   if (client) await copyPage(client, rows);
-  const result = await tx.execute(sql`
+  const write = Promise.resolve(tx.execute(sql`
     with w as (
     insert into ${integrationData} as d (org_id, integration_id, entity_type, external_id, raw, mapped, errors, has_errors, hash, mapping_version_id, source_updated_at)
     select ${ctx.orgId}, ${ctx.integrationId}, ${ctx.entity}, t.external_id, t.raw::jsonb, t.mapped::jsonb, coalesce(t.errors::jsonb, '[]'::jsonb), t.errors is not null, t.hash, ${ctx.mappingVersionId}, t.source_updated_at
       from ${source}
     ${onConflict}
     returning (xmax = 0) as inserted)
-    select count(*) filter (where inserted)::int as created, count(*) filter (where not inserted)::int as updated from w`);
+    select count(*) filter (where inserted)::int as created, count(*) filter (where not inserted)::int as updated from w`));
+  whileWriting();
+  const result = await write;
   const [r] = (result as unknown as { rows: { created: number; updated: number }[] }).rows;
-  return { created: r?.created ?? 0, updated: r?.updated ?? 0 };
+  return { created: r?.created ?? 0, updated: r?.updated ?? 0, revived };
 }
 
 /**
- * The records that need a write: new, changed (hash), deleted, or mapped by another version. One
- * indexed read of the page's stored hashes, so an unchanged record ships no JSON at all; the upsert
- * keeps the same test in its conflict clause.
+ * The records that need a write: new, changed (hash), deleted, or mapped by another version, and
+ * how many of them were deleted (the write revives them). One indexed read of the page's stored
+ * hashes, so an unchanged record ships no JSON at all; the upsert keeps the same test in its
+ * conflict clause. A stream's records are only written by its one running run, so the read still
+ * holds when the upsert runs.
  */
-async function changedOnly(ctx: UpsertCtx, rows: UpsertRecord[], tx: Executor): Promise<UpsertRecord[]> {
+async function changedOnly(ctx: UpsertCtx, rows: UpsertRecord[], tx: Executor, whileReading: () => void): Promise<{ rows: UpsertRecord[]; revived: number }> {
   // One index probe per id (a lateral with limit 1 is never flattened into a hash join that would
   // scan the stream's every row when the table's statistics are young).
-  const result = await tx.execute(sql`
-    select x.id as external_id, s.hash from unnest(${sql.param(rows.map((r) => r.externalId))}::text[]) as x(id),
-      lateral (select d.hash from ${integrationData} as d
+  const read = Promise.resolve(tx.execute(sql`
+    select x.id as external_id, s.hash, s.deleted from unnest(${sql.param(rows.map((r) => r.externalId))}::text[]) as x(id),
+      lateral (select case when d.mapping_version_id is not distinct from ${ctx.mappingVersionId} then d.hash end as hash, d.deleted_at is not null as deleted
+                 from ${integrationData} as d
                 where d.integration_id = ${ctx.integrationId} and d.entity_type = ${ctx.entity} and d.external_id = x.id
-                  and d.deleted_at is null and d.mapping_version_id is not distinct from ${ctx.mappingVersionId}
-                limit 1) as s`);
-  const stored = (result as unknown as { rows: { external_id: string; hash: string }[] }).rows;
-  if (stored.length === 0) return rows;
-  const hashes = new Map(stored.map((r) => [r.external_id, r.hash]));
-  return rows.filter((r) => hashes.get(r.externalId) !== r.hash);
+                limit 1) as s`));
+  // A page of unchanged records writes nothing: the read is its database work to overlap.
+  whileReading();
+  const result = await read;
+  const stored = (result as unknown as { rows: { external_id: string; hash: string | null; deleted: boolean }[] }).rows;
+  if (stored.length === 0) return { rows, revived: 0 };
+  const live = new Map<string, string | null>();
+  let revived = 0;
+  for (const s of stored) {
+    if (s.deleted) revived++;
+    else live.set(s.external_id, s.hash);
+  }
+  return { rows: rows.filter((r) => live.get(r.externalId) !== r.hash), revived };
 }
 
 /** COPY a page into this connection's temp table `sync_page` (created once per session, emptied at each commit). */
@@ -308,6 +348,34 @@ async function copyPage(client: pg.Client, rows: UpsertRecord[]): Promise<void> 
   }
   const stream = client.query(copyFrom("copy sync_page from stdin"));
   await pipeline(Readable.from([text]), stream);
+}
+
+/**
+ * COPY a page of new records straight into integration_data, under a savepoint. Returns the rows
+ * written, or null (savepoint rolled back, nothing written) when one of them already exists.
+ */
+async function copyNewRecords(client: pg.Client, ctx: UpsertCtx, rows: UpsertRecord[], whileCopying: () => void): Promise<number | null> {
+  const prefix = `${copyField(ctx.orgId)}\t${copyEscape(ctx.integrationId)}\t${copyEscape(ctx.entity)}\t`;
+  const version = copyField(ctx.mappingVersionId);
+  let text = "";
+  for (const r of rows) {
+    text += `${prefix}${copyEscape(r.externalId)}\t${copyEscape(r.raw)}\t${copyField(r.mapped)}\t${r.errors === null ? "[]" : copyEscape(r.errors)}\t${r.hasErrors ? "t" : "f"}\t${copyEscape(r.hash)}\t${version}\t${copyField(r.sourceUpdatedAt)}\n`;
+  }
+  await client.query("savepoint sync_copy");
+  try {
+    const stream = client.query(
+      copyFrom("copy integration_data (org_id, integration_id, entity_type, external_id, raw, mapped, errors, has_errors, hash, mapping_version_id, source_updated_at) from stdin"),
+    );
+    const copied = pipeline(Readable.from([text]), stream);
+    whileCopying();
+    await copied;
+    await client.query("release savepoint sync_copy");
+    return stream.rowCount;
+  } catch (e) {
+    if ((e as { code?: string }).code !== "23505") throw e;
+    await client.query("rollback to savepoint sync_copy");
+    return null;
+  }
 }
 
 /** A full run's seen ids (delete detection at its successful end). */
@@ -329,25 +397,20 @@ export async function markUnseenDeleted(ctx: { integrationId: string; entity: st
   return (result as unknown as { rows: unknown[] }).rows.length;
 }
 
-export async function hasLiveRecords(ctx: { integrationId: string; entity: string }, tx: Executor): Promise<boolean> {
+/** Whether a stream has stored records at all, and live ones (two index probes). */
+export async function streamRecords(ctx: { integrationId: string; entity: string }, tx: Executor): Promise<{ any: boolean; live: boolean }> {
+  const of = and(eq(integrationData.integrationId, ctx.integrationId), eq(integrationData.entityType, ctx.entity));
   const [r] = await tx
-    .select({ id: integrationData.id })
-    .from(integrationData)
-    .where(and(eq(integrationData.integrationId, ctx.integrationId), eq(integrationData.entityType, ctx.entity), isNull(integrationData.deletedAt)))
-    .limit(1);
-  return r !== undefined;
+    .select({
+      any: sql<boolean>`exists (${tx.select({ one: sql`1` }).from(integrationData).where(of)})`,
+      live: sql<boolean>`exists (${tx.select({ one: sql`1` }).from(integrationData).where(and(of, isNull(integrationData.deletedAt)))})`,
+    })
+    .from(sql`(select 1) as one`);
+  return { any: r?.any === true, live: r?.live === true };
 }
 
 export async function clearSeen(runId: string, tx: Executor): Promise<void> {
   await tx.delete(syncRunSeen).where(eq(syncRunSeen.runId, runId));
-}
-
-export async function countLiveRecords(integrationId: string, tx: Executor): Promise<number> {
-  const [r] = await tx
-    .select({ n: count() })
-    .from(integrationData)
-    .where(and(eq(integrationData.integrationId, integrationId), isNull(integrationData.deletedAt)));
-  return r?.n ?? 0;
 }
 
 export type RecordFilters = { connectionId?: string; entity?: string; q?: string; errorsOnly?: boolean; deleted?: "live" | "deleted" | "all" };

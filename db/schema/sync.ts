@@ -73,6 +73,8 @@ export const syncRuns = pgTable(
     updated: integer().notNull().default(0),
     unchanged: integer().notNull().default(0),
     deleted: integer().notNull().default(0),
+    /** Updated records that had been marked deleted (they count as live again: the connection's dataCount). */
+    revived: integer().notNull().default(0),
     /** Records kept with mapping errors flagged. */
     failed: integer().notNull().default(0),
     cancelRequested: boolean().notNull().default(false),
@@ -114,7 +116,12 @@ export const integrationData = pgTable(
   "integration_data",
   {
     id: bigserial({ mode: "number" }).primaryKey(),
-    orgId: text().references(() => organizations.id, { onDelete: "cascade" }),
+    /**
+     * The connection's organization, copied for scoping. No foreign key of its own: the connection's
+     * cascades it (an organization's connections go with it), and a second per-row check cost the
+     * bulk upsert about a tenth of its time.
+     */
+    orgId: text(),
     integrationId: text()
       .notNull()
       .references(() => integrations.id, { onDelete: "cascade" }),

@@ -1,15 +1,14 @@
 import "server-only";
-import { and, eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { getDb, type Executor } from "@/db/client";
 import { integrations, syncRuns, syncStreams } from "@/db/schema";
 import {
   clearSeen,
-  countLiveRecords,
   insertSeen,
   lockSyncRun,
-  hasLiveRecords,
   markUnseenDeleted,
   recordSyncPage,
+  streamRecords,
   updateSyncRun,
   upsertRecords,
   type SyncRunRow,
@@ -38,24 +37,39 @@ export type RunSyncOptions = {
 
 export type RunSyncResult = Pick<SyncRunRow, "id" | "status" | "pages" | "processed" | "created" | "updated" | "unchanged" | "deleted" | "failed" | "durationMs" | "error">;
 
-/** `trackSeen`: a full run of a stream that had live records records the ids it sees (decided once, at claim). */
-type Checkpoint = { next: PageToken | null; done?: boolean; trackSeen?: boolean };
+/**
+ * Decided once, at claim. `trackSeen`: a full run of a stream that had live records records the ids
+ * it sees. `fresh`: the stream had no records at all, so no stored hash can match (none is read) and
+ * no write revives a deleted record.
+ */
+type Checkpoint = { next: PageToken | null; done?: boolean; trackSeen?: boolean; fresh?: boolean };
 
 const MAX_PAGES = 100_000;
 
 class RunNotRunning extends Error {}
+class CancelRequested extends Error {}
 
 function describe(error: unknown): string {
   if (isAppError(error) || isEgressError(error)) return (error as Error).message;
   return "The sync failed unexpectedly; the error was logged.";
 }
 
-/** Map, hash and shape one page's records (duplicates within a page: the last one wins). */
-export function preparePage(stream: StreamDef, records: unknown[], mapper: Mapper | null): { rows: UpsertRecord[]; failed: number; maxUpdated: string | null; skipped: number } {
+/** Records prepared between two turns of the event loop (about a millisecond of work). */
+const SLICE = 64;
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Map, hash and shape one page's records (duplicates within a page: the last one wins). It yields
+ * to the event loop every few dozen records, so the page being written meanwhile keeps the
+ * database busy: its statements go out and its answers come back without waiting for this page.
+ */
+export async function preparePage(stream: StreamDef, records: unknown[], mapper: Mapper | null): Promise<{ rows: UpsertRecord[]; failed: number; maxUpdated: string | null; skipped: number }> {
   const byId = new Map<string, UpsertRecord>();
   let maxUpdated: string | null = null;
   let skipped = 0;
+  let n = 0;
   for (const raw of records) {
+    if (++n % SLICE === 0) await nextTurn();
     const externalId = stream.idOf(raw);
     if (!externalId) {
       skipped++;
@@ -104,8 +118,8 @@ export async function runSync(runId: string, opts: RunSyncOptions = {}): Promise
     let checkpoint = run.checkpoint;
     if (!resume) {
       // The first full load of a stream has nothing to delete: it skips recording seen ids.
-      const trackSeen = run.mode === "full" && (await hasLiveRecords({ integrationId: run.integrationId, entity: run.entity }, tx));
-      checkpoint = { next: null, done: false, trackSeen };
+      const stored = await streamRecords({ integrationId: run.integrationId, entity: run.entity }, tx);
+      checkpoint = { next: null, done: false, trackSeen: run.mode === "full" && stored.live, fresh: !stored.any };
       await updateSyncRun(run.id, { status: "running", startedAt: new Date(), checkpoint }, tx);
     }
     const [stream] = await tx.select().from(syncStreams).where(eq(syncStreams.id, run.streamId)).limit(1);
@@ -134,8 +148,9 @@ export async function runSync(runId: string, opts: RunSyncOptions = {}): Promise
   const checkpoint = (run.checkpoint ?? null) as Checkpoint | null;
   let token: PageToken | null = checkpoint?.next ?? null;
   const trackSeen = run.mode === "full" && checkpoint?.trackSeen !== false;
-  // A full run of a stream that had no live records at claim: no stored hash can match, so skip reading them.
-  const readHashes = run.mode !== "full" || trackSeen;
+  const fresh = checkpoint?.fresh === true;
+  // ... and its pages are plain inserts (COPY), until one meets a record it already wrote.
+  let insertOnly = fresh;
   let done = checkpoint?.done === true;
   let cursor = run.cursor ?? null;
   let pages = run.pages;
@@ -147,7 +162,7 @@ export async function runSync(runId: string, opts: RunSyncOptions = {}): Promise
     opts.signal?.throwIfAborted();
     const next = page.next && page.records.length > 0 ? page.next : null;
     if (page.next && page.records.length === 0) logger.warn({ runId, entity: stream.entity }, "an empty page named a next page; treating it as the end");
-    return { prepared: preparePage(stream, page.records, mapper), next };
+    return { prepared: await preparePage(stream, page.records, mapper), next };
   };
   const ahead = (t: PageToken | null) => {
     const p = load(t);
@@ -158,24 +173,35 @@ export async function runSync(runId: string, opts: RunSyncOptions = {}): Promise
   try {
     while (!done) {
       if (pages >= MAX_PAGES) throw new AppError("internal", `The run stopped after ${MAX_PAGES} pages; the source kept returning a next page.`);
-      // Cancel requests are read between pages (one cheap primary-key read).
-      const [state] = await db.select({ cancel: syncRuns.cancelRequested, status: syncRuns.status }).from(syncRuns).where(eq(syncRuns.id, run.id));
-      if (!state || state.status !== "running") return summary((await reread(run.id)) ?? run);
-      if (state.cancel) return finish(run, "cancelled", "Cancelled by a user.", started);
 
       const { prepared, next } = await pending!;
       // Stopping (shutdown, kill): no new transaction; the run resumes from the last committed page.
       opts.signal?.throwIfAborted();
-      pending = next ? ahead(next) : null;
+      // The next page is read and prepared while this page's upsert runs on the server (whileWriting).
+      pending = null;
+      const readAhead = () => {
+        if (next && !pending && !opts.signal?.aborted) pending = ahead(next);
+      };
       cursor = later(cursor, prepared.maxUpdated);
       const committed = await db
         .transaction(async (tx) => {
-        const counts = await upsertRecords({ orgId: run.orgId, integrationId: run.integrationId, entity: stream.entity, mappingVersionId: mapper?.versionId ?? null }, prepared.rows, tx, { readHashes });
+        // The page's first statement reads the run's state (cancel requests are honoured between
+        // pages) and lets the commit skip waiting for the WAL flush: a crash of the server itself
+        // can lose the last committed pages, but always together with their checkpoint, so the
+        // run reads them again; no count is off and nothing is skipped.
+        const state = await tx.execute(
+          sql`select set_config('synchronous_commit', 'off', true), ${syncRuns.status} as status, ${syncRuns.cancelRequested} as cancel from ${syncRuns} where ${syncRuns.id} = ${run.id}`,
+        );
+        const [s] = (state as unknown as { rows: { status: string; cancel: boolean }[] }).rows;
+        if (s?.status !== "running") throw new RunNotRunning();
+        if (s.cancel) throw new CancelRequested();
+        const counts = await upsertRecords({ orgId: run.orgId, integrationId: run.integrationId, entity: stream.entity, mappingVersionId: mapper?.versionId ?? null }, prepared.rows, tx, { readHashes: !fresh, insertOnly, whileWriting: readAhead });
+        if (counts.conflicted) insertOnly = false;
         if (trackSeen) await insertSeen(run.id, prepared.rows.map((r) => r.externalId), tx);
         const unchanged = prepared.rows.length - counts.created - counts.updated;
         const row = await recordSyncPage(
           run.id,
-          { processed: prepared.rows.length, created: counts.created, updated: counts.updated, unchanged, failed: prepared.failed, checkpoint: { next, done: next === null, trackSeen }, cursor },
+          { processed: prepared.rows.length, created: counts.created, updated: counts.updated, revived: counts.revived, unchanged, failed: prepared.failed, checkpoint: { next, done: next === null, trackSeen, fresh }, cursor },
           tx,
         );
         // No longer running (finished or taken over elsewhere): roll this page back.
@@ -188,10 +214,12 @@ export async function runSync(runId: string, opts: RunSyncOptions = {}): Promise
         return row;
         })
         .catch((e: unknown) => {
-          if (e instanceof RunNotRunning) return undefined;
+          if (e instanceof RunNotRunning || e instanceof CancelRequested) return e;
           throw e;
         });
-      if (!committed) return summary((await reread(run.id)) ?? run);
+      if (committed instanceof CancelRequested) return finish(run, "cancelled", "Cancelled by a user.", started);
+      if (committed instanceof RunNotRunning) return summary((await reread(run.id)) ?? run);
+      readAhead();
       pages = committed.pages;
       token = next;
       done = next === null;
@@ -229,7 +257,9 @@ function summary(r: SyncRunRow): RunSyncResult {
 /**
  * End a run. Success: a full run marks unseen records deleted; the stream's cursor moves to the
  * newest updated-at seen. Failure or cancel: nothing is deleted and the cursor stays, so the next
- * incremental run covers the gap. Either way the run's seen ids are dropped.
+ * incremental run covers the gap. Either way the run's seen ids are dropped, and the connection's
+ * live record count moves by what the run's committed pages and deletes changed (no recount: the
+ * first read of a freshly loaded table costs about as much as a fifth of the load).
  */
 async function finish(run: SyncRunRow, status: "succeeded" | "failed" | "cancelled", error: string | null, started: number, cursor?: string | null): Promise<RunSyncResult> {
   const final = await getDb().transaction(async (tx) => {
@@ -250,10 +280,17 @@ async function finish(run: SyncRunRow, status: "succeeded" | "failed" | "cancell
         .where(eq(syncStreams.id, run.streamId));
       await tx
         .update(integrations)
-        .set({ lastSyncAt: finishedAt, dataCount: await countLiveRecords(run.integrationId, tx) })
-        .where(and(eq(integrations.id, run.integrationId)));
+        .set({ lastSyncAt: finishedAt })
+        .where(eq(integrations.id, run.integrationId));
     } else {
       await tx.update(syncStreams).set({ lastRunAt: finishedAt }).where(eq(syncStreams.id, run.streamId));
+    }
+    const live = current.created + current.revived - deleted;
+    if (live !== 0) {
+      await tx
+        .update(integrations)
+        .set({ dataCount: sql`greatest(0, ${integrations.dataCount} + ${live})` })
+        .where(eq(integrations.id, run.integrationId));
     }
     await publishEvent(tx, {
       orgId: run.orgId,

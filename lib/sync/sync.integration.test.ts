@@ -56,6 +56,14 @@ describe.each(testDbKinds())("sync engine on %s", (kind) => {
       .orderBy(integrationData.externalId);
   const streamFor = (entity: string, scheduleMinutes: number | null = null) =>
     saveBuiltinStream({ org: acme, actor: owner, connectionId, entity, enabled: true, scheduleMinutes, ip: null });
+  /** The connection's record count, kept by each run's deltas, against a recount. */
+  async function expectDataCount() {
+    const [live] = await handle.db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(integrationData)
+      .where(and(eq(integrationData.integrationId, connectionId), sql`${integrationData.deletedAt} is null`));
+    expect((await getVisibleConnection(acme.id, connectionId))!.dataCount).toBe(live!.n);
+  }
   async function sync(streamId: string, mode: "full" | "incremental", opts: Parameters<typeof runSync>[1] = {}) {
     const { run } = await requestSyncRun({ orgId: acme.id, streamId, mode, trigger: "manual", requestedBy: owner.id, enqueue: false });
     return runSync(run.id, opts);
@@ -239,6 +247,7 @@ describe.each(testDbKinds())("sync engine on %s", (kind) => {
     expect(failed.error).toContain("HubSpot answered 404");
     expect(failed.deleted).toBe(0);
     expect((await records("deals")).filter((x) => x.deletedAt)).toHaveLength(0);
+    await expectDataCount();
     expect(await handle.db.select().from(syncRunSeen)).toHaveLength(0);
     // A cancelled run: nothing deleted either.
     const { run } = await requestSyncRun({ orgId: acme.id, streamId: stream.id, mode: "full", trigger: "manual", requestedBy: null, enqueue: false });
@@ -249,6 +258,7 @@ describe.each(testDbKinds())("sync engine on %s", (kind) => {
     const ok = await sync(stream.id, "full");
     expect(ok).toMatchObject({ status: "succeeded", processed: 28, deleted: 2 });
     expect((await records("deals")).filter((x) => x.deletedAt).map((x) => x.externalId)).toEqual(["2", "3"]);
+    await expectDataCount();
     // An incremental run never deletes.
     const inc = await sync(stream.id, "incremental");
     expect(inc.deleted).toBe(0);
@@ -257,6 +267,8 @@ describe.each(testDbKinds())("sync engine on %s", (kind) => {
     const back = await sync(stream.id, "full");
     expect(back).toMatchObject({ status: "succeeded", updated: 1, deleted: 0 });
     expect((await records("deals")).find((x) => x.externalId === "2")!.deletedAt).toBeNull();
+    expect((await runOf(back.id)).revived).toBe(1);
+    await expectDataCount();
   });
 
   it("honours 429 Retry-After and retries 5xx bursts, then completes with exact counts", async () => {
