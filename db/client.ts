@@ -88,7 +88,10 @@ export function openPglite(dataDir: string | null): DbHandle {
 }
 
 export function openPostgres(url: string, max = 10): DbHandle {
-  const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 5_000 });
+  // Idle connections are kept for 5 minutes (pg's default is 10 s): traffic with pauses, webhooks
+  // say, would otherwise reopen them on every burst, each new connection costing a request tens of
+  // milliseconds and the server a backend start while it is busiest.
+  const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 300_000 });
   // An idle client that loses its connection must not crash the process.
   pool.on("error", () => {});
   const db = drizzlePg({ client: pool, schema, casing: "snake_case" });

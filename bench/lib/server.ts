@@ -1,6 +1,7 @@
 // The production server for HTTP benchmarks: `node scripts/start.mjs` (builds first when the sources
 // changed) in its own process group, with a bench environment; ready when GET /api/health answers 200.
 import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
 import path from "node:path";
 import { repoRoot } from "./child";
 import { BENCH_AUTH_SECRET } from "./db";
@@ -28,6 +29,8 @@ export async function startBenchServer(opts: {
   readyTimeoutMs?: number;
   /** Profile the server: run `next start` directly under `node --cpu-prof` (needs a current build; the profile is written when it stops). */
   cpuProfDir?: string;
+  /** Diagnosis: run `next start` directly under node with these flags (e.g. --trace-gc; needs a current build). */
+  nodeArgs?: string[];
 }): Promise<BenchServer> {
   const { port } = opts;
   const baseUrl = `http://localhost:${port}`;
@@ -48,12 +51,16 @@ export async function startBenchServer(opts: {
     if (v === undefined) delete env[k];
     else env[k] = v;
   }
-  const args = opts.cpuProfDir
-    ? ["--cpu-prof", `--cpu-prof-dir=${opts.cpuProfDir}`, path.join(repoRoot, "node_modules", "next", "dist", "bin", "next"), "start", "-p", String(port)]
+  const nodeArgs = [...(opts.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${opts.cpuProfDir}`] : []), ...(opts.nodeArgs ?? [])];
+  const args = nodeArgs.length
+    ? [...nodeArgs, path.join(repoRoot, "node_modules", "next", "dist", "bin", "next"), "start", "-p", String(port)]
     : [path.join(repoRoot, "scripts", "start.mjs")];
   const proc = spawn(process.execPath, args, { cwd: repoRoot, detached: true, stdio: ["ignore", "pipe", "pipe"], env });
   let log = "";
-  const keep = (d: Buffer) => (log = (log + d.toString()).slice(-4000));
+  const keep = (d: Buffer) => {
+    log = (log + d.toString()).slice(-4000);
+    if (process.env.BENCH_SERVER_LOG) fs.appendFileSync(process.env.BENCH_SERVER_LOG, d);
+  };
   proc.stdout!.on("data", keep);
   proc.stderr!.on("data", keep);
   let exited = false;

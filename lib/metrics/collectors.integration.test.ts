@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
 import type { DbHandle } from "@/db/client";
 import { lockHealthRow, updateHealthRow, upsertWorkerHeartbeat } from "@/db/queries/health";
+import { webhookEvents } from "@/db/schema";
 import { testDbKinds, useTestDb } from "@/db/testing";
 import { GET as metricsRoute } from "@/app/api/metrics/route";
 import { createConnection } from "@/lib/connections/service";
@@ -73,6 +74,20 @@ describe.each(testDbKinds())("metrics and readiness on %s", (kind) => {
     }
     expect(find(samples, "patchbay_jobs").filter((s) => s.labels.queue!.startsWith("__pgboss"))).toHaveLength(0);
     expect(find(samples, "patchbay_workers_alive")[0]!.value).toBe(1);
+    for (const status of ["received", "processing", "failed"]) expect(find(samples, "patchbay_webhook_queue", { status })[0]!.value).toBe(0);
+  });
+
+  it("counts the inbound webhook events not processed yet, by status", async () => {
+    const event = (deliveryId: string, status: string) => ({ integrationId: connectionId, providerKey: "smtp", deliveryId, eventType: "test", body: "{}", status: status as "received" });
+    await handle.db.insert(webhookEvents).values([event("d1", "received"), event("d2", "received"), event("d3", "failed"), event("d4", "processed"), event("d5", "dead")]);
+    try {
+      const { samples } = await scrape();
+      expect(find(samples, "patchbay_webhook_queue", { status: "received" })[0]!.value).toBe(2);
+      expect(find(samples, "patchbay_webhook_queue", { status: "failed" })[0]!.value).toBe(1);
+      expect(find(samples, "patchbay_webhook_queue", { status: "processing" })[0]!.value).toBe(0);
+    } finally {
+      await handle.db.delete(webhookEvents);
+    }
   });
 
   it("a failing collector is counted and leaves the rest of the scrape intact", async () => {

@@ -111,5 +111,18 @@ export function registerCollectors(): void {
     },
   );
 
+  scrapeGauge(
+    "patchbay_webhook_queue",
+    "Inbound webhook events not processed yet: received (due or waiting for a worker), processing (claimed), failed (waiting for a retry).",
+    ["status"],
+    async () => {
+      const rows = rowsOf<{ status: string; n: number }>(
+        await getDb().execute(sql`select status, count(*)::int as n from webhook_events where status in ('received', 'failed', 'processing') group by status`),
+      );
+      const counts = new Map(rows.map((r) => [r.status, Number(r.n)]));
+      return ["received", "processing", "failed"].map((status) => ({ labels: { status }, value: counts.get(status) ?? 0 }));
+    },
+  );
+
   scrapeGauge("patchbay_workers_alive", "Job worker processes that sent a heartbeat in the last 45 seconds.", [], async () => [{ labels: {}, value: await countLiveWorkers() }]);
 }

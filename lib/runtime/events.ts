@@ -15,7 +15,14 @@ export type EmitOptions = {
   tx?: Tx;
   /** Send to this one endpoint only, whatever its event-type filter (the "Send test event" button). */
   connectionId?: string;
+  /**
+   * The organization's active endpoints, already read in `tx` (the webhook processor reads them once
+   * per batch); they are still filtered by event type here.
+   */
+  endpoints?: ActiveEndpoint[];
 };
+
+export type ActiveEndpoint = Awaited<ReturnType<typeof listActiveEndpoints>>[number];
 
 export type EmitResult = { messageId: string; deliveries: number; deliveryIds: string[] };
 
@@ -42,7 +49,7 @@ export async function emitEvent(orgId: string, type: string, data: Record<string
   const now = new Date();
   const payload = { type, timestamp: now.toISOString(), data: JSON.parse(JSON.stringify(data)) as Record<string, unknown> };
   const run = async (tx: Tx): Promise<EmitResult> => {
-    const endpoints = (await listActiveEndpoints(orgId, { connectionId: opts.connectionId }, tx)).filter((e) => opts.connectionId || matchesEventTypes(parseEventTypeFilter(e.config.eventTypes as string | undefined), type));
+    const endpoints = (opts.endpoints && !opts.connectionId ? opts.endpoints : await listActiveEndpoints(orgId, { connectionId: opts.connectionId }, tx)).filter((e) => opts.connectionId || matchesEventTypes(parseEventTypeFilter(e.config.eventTypes as string | undefined), type));
     const rows = await insertDeliveries(
       endpoints.map((e) => ({ orgId, integrationId: e.id, messageId, eventType: type, payload, status: "pending" as const, nextAttemptAt: now })),
       tx,

@@ -199,10 +199,14 @@ export function entitiesNamedBy(payload: unknown): Set<string> | null {
  * with a run already queued or running is left alone: that run, or the next, picks the change up.
  * Runs in the webhook processing transaction. Returns how many runs were queued.
  */
-export async function triggerSyncFromWebhook(tx: Executor, ctx: { connection: { id: string; orgId: string | null; providerKey: string; enabled: boolean }; payload: unknown }): Promise<number> {
+export async function triggerSyncFromWebhook(
+  tx: Executor,
+  ctx: { connection: { id: string; orgId: string | null; providerKey: string; enabled: boolean }; payload: unknown; streams?: SyncStreamRow[] },
+): Promise<number> {
   const { connection } = ctx;
   if (!connection.orgId || !connection.enabled) return 0;
-  const streams = await listEnabledStreamsOfConnection(connection.orgId, connection.id, tx);
+  // `streams`: the connection's enabled streams, already read in `tx` (once per processing batch).
+  const streams = ctx.streams ?? (await listEnabledStreamsOfConnection(connection.orgId, connection.id, tx));
   if (streams.length === 0) return 0;
   const named = entitiesNamedBy(ctx.payload);
   let queued = 0;

@@ -4,10 +4,30 @@ import { updateConnectionRow, type ConnectionRow } from "@/db/queries/integratio
 import type { WebhookEventRow } from "@/db/queries/webhook-events";
 import { recordAudit } from "@/lib/audit";
 import { markDisconnected } from "@/lib/health/transition";
+import { listActiveEndpoints } from "@/db/queries/webhook-deliveries";
 import { emitEvent } from "@/lib/runtime/events";
 import { notifySettingsChanged } from "@/lib/settings/invalidation";
+import { matchesEventTypes, parseEventTypeFilter } from "./outbound-rules";
 
-export type WebhookContext = { event: WebhookEventRow; connection: ConnectionRow };
+/**
+ * `memo`: lookups shared by the events of one processing batch (one transaction), e.g. an
+ * organization's outbound endpoints, read once per batch instead of once per event.
+ */
+export type WebhookContext = { event: WebhookEventRow; connection: ConnectionRow; memo: BatchMemo };
+export type BatchMemo = <T>(key: string, load: () => Promise<T>) => Promise<T>;
+
+/** A memo for one batch: each key loaded once (concurrent callers share the load). */
+export function batchMemo(): BatchMemo {
+  const values = new Map<string, Promise<unknown>>();
+  return <T>(key: string, load: () => Promise<T>) => {
+    let v = values.get(key) as Promise<T> | undefined;
+    if (!v) {
+      v = load();
+      values.set(key, v);
+    }
+    return v;
+  };
+}
 export type WebhookHandler = (tx: Tx, ctx: WebhookContext) => Promise<void>;
 
 const obj = (v: unknown): Record<string, unknown> => (v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
@@ -57,13 +77,18 @@ export function relayEventType(providerKey: string, eventType: string): string {
  * with their "Event types" setting, e.g. `inbound.*` or `inbound.stripe.*`), in the processing
  * transaction: the deliveries exist exactly when the event is marked processed.
  */
-const relayToOutbound: WebhookHandler = async (tx, { event, connection }) => {
-  if (!connection.orgId) return;
+const relayToOutbound: WebhookHandler = async (tx, { event, connection, memo }) => {
+  const orgId = connection.orgId;
+  if (!orgId) return;
+  const type = relayEventType(connection.providerKey, event.eventType);
+  const endpoints = await memo(`outbound-endpoints:${orgId}`, () => listActiveEndpoints(orgId, {}, tx));
+  // Nothing subscribes to this type: no payload copy, no statement.
+  if (!endpoints.some((e) => matchesEventTypes(parseEventTypeFilter(e.config.eventTypes as string | undefined), type))) return;
   const size = Buffer.byteLength(event.body);
   const data: Record<string, unknown> = { connectionId: connection.id, connectionName: connection.name, provider: connection.providerKey, eventId: event.id, deliveryId: event.deliveryId, eventType: event.eventType, receivedAt: event.receivedAt.toISOString() };
   if (size <= RELAY_PAYLOAD_MAX_BYTES && event.payload !== null && event.payload !== undefined) data.payload = event.payload;
   else data.payloadOmitted = `The payload (${Math.ceil(size / 1024)} KiB) is too large to relay; fetch it by event id.`;
-  await emitEvent(connection.orgId, relayEventType(connection.providerKey, event.eventType), data, { tx });
+  await emitEvent(orgId, type, data, { tx, endpoints });
 };
 
 /**

@@ -4,7 +4,8 @@ import { getVisibleConnection, type ConnectionRow } from "@/db/queries/integrati
 import { claimWebhookEvent, markWebhookEventsProcessed, updateWebhookEvent, type WebhookEventRow } from "@/db/queries/webhook-events";
 import { EVENTS_CHANNEL, liveEventPayload, publishEvent } from "@/lib/events/publish";
 import { logger } from "@/lib/logger";
-import { providerWebhookHandlers, webhookListeners } from "./handlers";
+import { listEnabledStreamsOfConnection } from "@/db/queries/sync";
+import { batchMemo, providerWebhookHandlers, webhookListeners, type BatchMemo } from "./handlers";
 import { triggerSyncFromWebhook } from "@/lib/sync/service";
 
 export type ProcessOutcome = { status: "processed" | "skipped"; eventId: string };
@@ -19,19 +20,21 @@ export function retryDelaySeconds(runAttempt: number): number {
   return Math.min(600, 5 * 2 ** Math.max(0, runAttempt - 1));
 }
 
-async function loadConnection(event: WebhookEventRow, tx: Tx): Promise<ConnectionRow | undefined> {
-  return getVisibleConnection(event.orgId ?? "", event.integrationId, tx);
+function loadConnection(event: WebhookEventRow, tx: Tx, memo: BatchMemo): Promise<ConnectionRow | undefined> {
+  return memo(`connection:${event.orgId ?? ""}:${event.integrationId}`, () => getVisibleConnection(event.orgId ?? "", event.integrationId, tx));
 }
 
 type Done = { id: string; at: string; ms: number; note: string };
 
 /** The provider's handler and the listeners, in the caller's transaction; what the "processed" mark needs. */
-async function runHandlers(tx: Tx, event: WebhookEventRow): Promise<Done> {
-  const connection = await loadConnection(event, tx);
+async function runHandlers(tx: Tx, event: WebhookEventRow, memo: BatchMemo = batchMemo()): Promise<Done> {
+  const connection = await loadConnection(event, tx, memo);
   if (connection) {
-    await providerWebhookHandlers[event.providerKey]?.(tx, { event, connection });
-    for (const listener of webhookListeners) await listener(tx, { event, connection });
-    await triggerSyncFromWebhook(tx, { connection, payload: event.payload });
+    const ctx = { event, connection, memo };
+    await providerWebhookHandlers[event.providerKey]?.(tx, ctx);
+    for (const listener of webhookListeners) await listener(tx, ctx);
+    const streams = await memo(`sync-streams:${connection.id}`, () => (connection.orgId ? listEnabledStreamsOfConnection(connection.orgId, connection.id, tx) : Promise.resolve([])));
+    await triggerSyncFromWebhook(tx, { connection, payload: event.payload, streams });
   }
   const processedAt = new Date();
   const latencyMs = Math.max(0, processedAt.getTime() - event.receivedAt.getTime());
@@ -71,7 +74,8 @@ export async function processClaimedEvents(events: WebhookEventRow[], opts: { de
     try {
       await getDb().transaction(async (tx) => {
         const done: Done[] = [];
-        for (const event of runnable) done.push(await runHandlers(tx, event));
+        const memo = batchMemo();
+        for (const event of runnable) done.push(await runHandlers(tx, event, memo));
         await markWebhookEventsProcessed(done, EVENTS_CHANNEL, tx);
       });
       result.processed += runnable.length;

@@ -24,20 +24,26 @@ export const TARGET_TTL_MS = 30_000;
 const MAX_ENTRIES = 10_000;
 
 type Entry = { target: WebhookTarget | null; at: number };
-type Cache = { entries: Map<string, Entry>; generation: number; subscribed: boolean };
+type Cache = { entries: Map<string, Entry>; generation: number; subscribed: boolean; loading: Map<string, Promise<WebhookTarget | null>> };
 type GlobalWithTargets = typeof globalThis & { __patchbayWebhookTargets?: Cache };
 const g = globalThis as GlobalWithTargets;
 
 function cache(): Cache {
-  const c = (g.__patchbayWebhookTargets ??= { entries: new Map(), generation: 0, subscribed: false });
+  const c = (g.__patchbayWebhookTargets ??= { entries: new Map(), generation: 0, subscribed: false, loading: new Map() });
   if (!c.subscribed) {
     c.subscribed = true;
     // A save, secret rotation, enable/disable or delete (in any process) drops what this process
     // cached about that connection; a change without a connection id drops everything.
     onSettingsChange((change) => {
       c.generation++;
-      if (change === "reset" || !change.connectionId) c.entries.clear();
-      else c.entries.delete(change.connectionId);
+      // A load already running may have read the old state: later callers start a new one.
+      if (change === "reset" || !change.connectionId) {
+        c.entries.clear();
+        c.loading.clear();
+      } else {
+        c.entries.delete(change.connectionId);
+        c.loading.delete(change.connectionId);
+      }
     });
   }
   return c;
@@ -77,17 +83,30 @@ export async function webhookTarget(id: string): Promise<WebhookTarget | null> {
   const c = cache();
   const hit = c.entries.get(id);
   if (hit && Date.now() - hit.at < TARGET_TTL_MS) return hit.target;
-  const generation = c.generation;
-  const target = await load(id);
-  // A change that landed while this was loading may not be in what was read: do not keep it.
-  if (generation === c.generation) {
-    if (c.entries.size >= MAX_ENTRIES) c.entries.delete(c.entries.keys().next().value!);
-    c.entries.set(id, { target, at: Date.now() });
+  // One load per connection at a time: the deliveries that arrive while it runs wait for it
+  // instead of each reading and decrypting the same rows.
+  let loading = c.loading.get(id);
+  if (!loading) {
+    const generation = c.generation;
+    loading = load(id)
+      .then((target) => {
+        // A change that landed while this was loading may not be in what was read: do not keep it.
+        if (generation === c.generation) {
+          if (c.entries.size >= MAX_ENTRIES) c.entries.delete(c.entries.keys().next().value!);
+          c.entries.set(id, { target, at: Date.now() });
+        }
+        return target;
+      })
+      .finally(() => {
+        if (c.loading.get(id) === loading) c.loading.delete(id);
+      });
+    c.loading.set(id, loading);
   }
-  return target;
+  return loading;
 }
 
 /** Tests: forget everything. */
 export function clearWebhookTargets(): void {
   g.__patchbayWebhookTargets?.entries.clear();
+  g.__patchbayWebhookTargets?.loading.clear();
 }
