@@ -2,12 +2,14 @@ import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getDb, type DbHandle } from "@/db/client";
 import { testDbKinds, useTestDb } from "@/db/testing";
 import { isAppError } from "@/lib/errors";
 import { stopSettingsListener } from "@/lib/settings/invalidation";
 import { stopEventBus, subscribe, subscriberCount, type BusMessage, type LiveSubscription } from "./bus";
+import { listenChannel } from "./listen";
 import { EVENTS_CHANNEL, publishEvent } from "./publish";
 import { MAX_STREAMS_PER_USER, openEventStream, openStreams } from "./sse";
 
@@ -185,6 +187,39 @@ describe.each(testDbKinds())("live event bus on %s", (kind) => {
     for (const a of [...aborts, other, again]) a.abort();
     expect(subscriberCount()).toBe(0);
     expect(openStreams("user-2")).toBe(0);
+  });
+
+  it("subscribers of one channel share one LISTEN; each gets every notification and a reset when it joins; the last one out closes it", async () => {
+    const channel = `test_shared_${kind}`;
+    const got: string[] = [];
+    const resets: string[] = [];
+    const listener = (name: string) => listenChannel(channel, { name, onNotification: (p) => got.push(`${name}:${p}`), onReset: () => resets.push(name) });
+    const first = listener("a");
+    await first.ready;
+    const second = listener("b");
+    await second.ready;
+    expect(resets).toEqual(["a", "b"]);
+    const listening = async () => {
+      if (kind !== "postgres") return null;
+      const r = await getDb().execute(sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and query ilike ${`LISTEN ${channel}%`}`);
+      return (r as unknown as { rows: { n: number }[] }).rows[0]!.n;
+    };
+    if (kind === "postgres") expect(await listening()).toBe(1);
+    await getDb().execute(sql`select pg_notify(${channel}, 'one')`);
+    await until(() => got.length === 2);
+    expect(got.sort()).toEqual(["a:one", "b:one"]);
+    await first.stop();
+    await getDb().execute(sql`select pg_notify(${channel}, 'two')`);
+    await until(() => got.length === 3);
+    expect(got[2]).toBe("b:two");
+    await second.stop();
+    if (kind === "postgres") {
+      const deadline = Date.now() + 5_000;
+      while ((await listening()) !== 0) {
+        if (Date.now() > deadline) throw new Error("the shared LISTEN connection stayed open after its last subscriber left");
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
   });
 
   if (kind === "postgres") {

@@ -9,14 +9,61 @@ export type ChannelListener = {
   stop(): Promise<void>;
 };
 
+type Handlers = { onNotification: (payload: string | undefined) => void; onReset: () => void; name: string };
+
+/** One LISTEN per channel and process, shared by every subscriber of that channel. */
+type Shared = { subscribers: Set<Handlers>; live: boolean; listener: ChannelListener };
+type GlobalWithChannels = typeof globalThis & { __patchbayChannels?: WeakMap<object, Map<string, Shared>> };
+const g = globalThis as GlobalWithChannels;
+
 /**
  * LISTEN on one NOTIFY channel for this process: on PostgreSQL over a dedicated connection that
  * reconnects with backoff, on PGlite through the instance's own listener. `onReset` runs whenever
  * notifications may have been missed (the listener just became live, or the connection dropped):
  * the caller drops what it cached or tells its clients to refetch.
+ *
+ * Subscribers of the same channel share one connection (the live-event bus and the webhook queue
+ * both listen on the events channel): each notification crosses from the server once per process.
  */
-export function listenChannel(channel: string, handlers: { onNotification: (payload: string | undefined) => void; onReset: () => void; name: string }): ChannelListener {
+export function listenChannel(channel: string, handlers: Handlers): ChannelListener {
   if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`invalid channel name ${channel}`);
+  // Per database handle too: a process that switches handles (tests) never shares across them.
+  const byHandle = (g.__patchbayChannels ??= new WeakMap());
+  const handle = dbHandle();
+  let channels = byHandle.get(handle);
+  if (!channels) byHandle.set(handle, (channels = new Map()));
+  let shared = channels.get(channel);
+  if (!shared) {
+    const created: Shared = { subscribers: new Set(), live: false, listener: undefined as unknown as ChannelListener };
+    created.listener = openChannel(channel, {
+      name: `${channel} listener`,
+      onNotification: (payload) => {
+        for (const h of created.subscribers) h.onNotification(payload);
+      },
+      onReset: () => {
+        created.live = true;
+        for (const h of created.subscribers) h.onReset();
+      },
+    });
+    channels.set(channel, created);
+    shared = created;
+  }
+  const own = shared;
+  own.subscribers.add(handlers);
+  // Joining a channel that is already live: this subscriber's start is its reset.
+  if (own.live) handlers.onReset();
+  return {
+    ready: own.listener.ready,
+    async stop() {
+      own.subscribers.delete(handlers);
+      if (own.subscribers.size > 0) return;
+      if (channels!.get(channel) === own) channels!.delete(channel);
+      await own.listener.stop();
+    },
+  };
+}
+
+function openChannel(channel: string, handlers: Handlers): ChannelListener {
   let markReady = () => {};
   const ready = new Promise<void>((resolve) => (markReady = resolve));
   let stopped = false;
