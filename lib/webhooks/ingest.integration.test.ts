@@ -13,6 +13,8 @@ import { flipped, githubDelivery, pagerdutyDelivery, reserialized, slackDelivery
 import { providerWebhookHandlers } from "./handlers";
 import { processWebhookEvent } from "./process";
 import { webhooksReceived } from "./metrics";
+import { clearWebhookTargets, webhookTarget } from "./targets";
+import { countQueries } from "../../bench/lib/query-counter";
 import { replayEvents, replayFiltered, sendTestWebhook } from "./admin";
 
 const BASE = "http://hub.test";
@@ -278,6 +280,24 @@ describe.each(testDbKinds())("inbound webhooks on %s", (kind) => {
     expect(await status(id, await stripeDelivery("whsec_rotation_new", payload("rot3")))).toBe(202);
     await setConnectionEnabled({ org, actor, id, enabled: false, ip: null });
     expect(await status(id, await stripeDelivery("whsec_rotation_new", payload("rot4")))).toBe(404);
+  });
+
+  it("deliveries that arrive while a connection's target is being loaded share that one load", async () => {
+    // A connection saved long before (a fresh save's own change notification would, rightly, drop the load in flight).
+    const id = ids.stripe!;
+    clearWebhookTargets();
+    const counter = countQueries(handle, (text) => text.includes("integration_secrets"));
+    try {
+      const targets = await Promise.all(Array.from({ length: 5 }, () => webhookTarget(id)));
+      expect(counter.count).toBe(1);
+      expect(new Set(targets).size).toBe(1);
+      expect(targets[0]!.secret).toBe(secrets.stripe);
+      // Cached now: no further read.
+      await webhookTarget(id);
+      expect(counter.count).toBe(1);
+    } finally {
+      counter.restore();
+    }
   });
 
   it("a verified delivery is a passive health signal (in memory, stored at the flush); a rejected one is not", async () => {
