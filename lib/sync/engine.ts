@@ -173,7 +173,8 @@ export async function runSync(runId: string, opts: RunSyncOptions = {}): Promise
   try {
     while (!done) {
       if (pages >= MAX_PAGES) throw new AppError("internal", `The run stopped after ${MAX_PAGES} pages; the source kept returning a next page.`);
-
+      // Stopping: the next page was not read ahead (see readAhead), nothing more starts.
+      opts.signal?.throwIfAborted();
       const { prepared, next } = await pending!;
       // Stopping (shutdown, kill): no new transaction; the run resumes from the last committed page.
       opts.signal?.throwIfAborted();
