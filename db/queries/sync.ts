@@ -346,8 +346,13 @@ async function copyPage(client: pg.Client, rows: UpsertRecord[]): Promise<void> 
   for (const r of rows) {
     text += `${copyEscape(r.externalId)}\t${copyEscape(r.raw)}\t${copyField(r.mapped)}\t${copyField(r.errors)}\t${copyEscape(r.hash)}\t${copyField(r.sourceUpdatedAt)}\n`;
   }
-  const stream = client.query(copyFrom("copy sync_page from stdin"));
-  await pipeline(Readable.from([text]), stream);
+  await copyText(client, "copy sync_page from stdin", text).done;
+}
+
+/** Send COPY text to the server; `done` settles when it has taken every row (`rowCount()` then says how many). */
+function copyText(client: pg.Client, statement: string, text: string): { done: Promise<void>; rowCount: () => number } {
+  const stream = client.query(copyFrom(statement));
+  return { done: pipeline(Readable.from([text]), stream), rowCount: () => stream.rowCount };
 }
 
 /**
@@ -363,14 +368,11 @@ async function copyNewRecords(client: pg.Client, ctx: UpsertCtx, rows: UpsertRec
   }
   await client.query("savepoint sync_copy");
   try {
-    const stream = client.query(
-      copyFrom("copy integration_data (org_id, integration_id, entity_type, external_id, raw, mapped, errors, has_errors, hash, mapping_version_id, source_updated_at) from stdin"),
-    );
-    const copied = pipeline(Readable.from([text]), stream);
+    const copy = copyText(client, "copy integration_data (org_id, integration_id, entity_type, external_id, raw, mapped, errors, has_errors, hash, mapping_version_id, source_updated_at) from stdin", text);
     whileCopying();
-    await copied;
+    await copy.done;
     await client.query("release savepoint sync_copy");
-    return stream.rowCount;
+    return copy.rowCount();
   } catch (e) {
     if ((e as { code?: string }).code !== "23505") throw e;
     await client.query("rollback to savepoint sync_copy");
