@@ -1,7 +1,7 @@
 import "server-only";
 import { and, asc, count, desc, eq, ilike, inArray, lte, ne, or, sql, type SQL } from "drizzle-orm";
 import { dbHandle, getDb, type DbHandle, type Executor } from "@/db/client";
-import { integrations, webhookEvents, type WebhookEventStatus } from "@/db/schema";
+import { integrations, webhookEvents, webhookQueue, type WebhookEventStatus } from "@/db/schema";
 
 export type WebhookEventRow = typeof webhookEvents.$inferSelect;
 export type WebhookEventInsert = typeof webhookEvents.$inferInsert;
@@ -27,14 +27,16 @@ const STORE_SQL = `
     values ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9::jsonb)
     on conflict (integration_id, delivery_id) do nothing
     returning id
+  ), queued as (
+    insert into webhook_queue (event_id) select id from ins
   )
   select id, pg_notify($10, $11) from ins`;
 
 /**
- * Store an event once per (connection, delivery id) and announce it, in ONE statement run on its
- * own (autocommit: atomic, one round trip, one commit): the insert, and a NOTIFY for the new row
- * only. The NOTIFY carries the live event for the UI and wakes the workers (the row is the queue
- * entry: status received, due now). Returns false for a duplicate, which sends no NOTIFY. On
+ * Store an event once per (connection, delivery id), queue it and announce it, in ONE statement run
+ * on its own (autocommit: atomic, one round trip, one commit): the insert, its `webhook_queue` row
+ * and a NOTIFY, for a new event only. The NOTIFY carries the live event for the UI and wakes the
+ * workers (the event is received and due now). Returns false for a duplicate, which sends no NOTIFY. On
  * PostgreSQL it is a named prepared statement (parsed and planned once per pooled connection).
  */
 export async function storeWebhookEvent(row: WebhookEventStore, notify: { channel: string; payload: string }, handle: DbHandle = dbHandle()): Promise<boolean> {
@@ -43,33 +45,22 @@ export async function storeWebhookEvent(row: WebhookEventStore, notify: { channe
   return res.rows.length > 0;
 }
 
-/** Store an event once per (connection, delivery id): the id of the new row, or null for a duplicate. */
-export async function insertWebhookEvent(row: WebhookEventInsert, tx: Executor): Promise<string | null> {
-  const [inserted] = await tx.insert(webhookEvents).values(row).onConflictDoNothing({ target: [webhookEvents.integrationId, webhookEvents.deliveryId] }).returning({ id: webhookEvents.id });
-  return inserted?.id ?? null;
-}
-
-/** Rows waiting or running: the ones a worker may claim once due. */
-const queued = inArray(webhookEvents.status, ["received", "failed", "processing"]);
-
 /**
- * Claim up to `limit` due events for this worker in one statement: waiting ones (received, or
- * failed and past their backoff) and stalled ones (processing, lease run out: their worker died).
- * Rows another worker is claiming are skipped, never waited for or taken twice. Each claimed row
- * is marked processing with a lease and its attempt counted before any work, so a crash shows.
+ * Claim up to `limit` due events for this worker in one statement: the queued ones that are waiting
+ * (received, or failed and past their backoff) or stalled (processing, lease run out: their worker
+ * died), in due order. Queue rows another worker is claiming are skipped, never waited for or taken
+ * twice. Each claimed event is marked processing with a lease (on its queue row too) and its attempt
+ * counted before any work, so a crash shows.
  */
 export async function claimDueWebhookEvents(limit: number, leaseSeconds: number, db: Executor = getDb()): Promise<WebhookEventRow[]> {
-  const due = db
-    .select({ id: webhookEvents.id })
-    .from(webhookEvents)
-    .where(and(queued, lte(webhookEvents.nextAttemptAt, sql`now()`)))
-    .orderBy(asc(webhookEvents.nextAttemptAt))
-    .limit(limit)
-    .for("update", { skipLocked: true });
+  const lease = sql`now() + make_interval(secs => ${leaseSeconds})`;
+  const due = db.select({ id: webhookQueue.eventId }).from(webhookQueue).where(lte(webhookQueue.dueAt, sql`now()`)).orderBy(asc(webhookQueue.dueAt)).limit(limit).for("update", { skipLocked: true });
+  const leased = db.$with("leased").as(db.update(webhookQueue).set({ dueAt: lease }).where(inArray(webhookQueue.eventId, due)).returning({ id: webhookQueue.eventId }));
   return db
+    .with(leased)
     .update(webhookEvents)
-    .set({ status: "processing", attempts: sql`${webhookEvents.attempts} + 1`, runAttempts: sql`${webhookEvents.runAttempts} + 1`, nextAttemptAt: sql`now() + make_interval(secs => ${leaseSeconds})` })
-    .where(inArray(webhookEvents.id, due))
+    .set({ status: "processing", attempts: sql`${webhookEvents.attempts} + 1`, runAttempts: sql`${webhookEvents.runAttempts} + 1`, nextAttemptAt: lease })
+    .where(inArray(webhookEvents.id, db.select({ id: leased.id }).from(leased)))
     .returning();
 }
 
@@ -78,17 +69,21 @@ export async function claimDueWebhookEvents(limit: number, leaseSeconds: number,
  * a worker whose lease still runs, or gone.
  */
 export async function claimWebhookEvent(id: string, leaseSeconds: number, db: Executor = getDb()): Promise<WebhookEventRow | null> {
+  const lease = sql`now() + make_interval(secs => ${leaseSeconds})`;
   const [row] = await db
     .update(webhookEvents)
-    .set({ status: "processing", attempts: sql`${webhookEvents.attempts} + 1`, runAttempts: sql`${webhookEvents.runAttempts} + 1`, nextAttemptAt: sql`now() + make_interval(secs => ${leaseSeconds})` })
+    .set({ status: "processing", attempts: sql`${webhookEvents.attempts} + 1`, runAttempts: sql`${webhookEvents.runAttempts} + 1`, nextAttemptAt: lease })
     .where(and(eq(webhookEvents.id, id), ne(webhookEvents.status, "processed"), or(ne(webhookEvents.status, "processing"), lte(webhookEvents.nextAttemptAt, sql`now()`))))
     .returning();
-  return row ?? null;
+  if (!row) return null;
+  // Held by this worker now: the others skip it until the lease runs out (a dead event is queued again here).
+  await db.insert(webhookQueue).values({ eventId: id, dueAt: lease }).onConflictDoUpdate({ target: webhookQueue.eventId, set: { dueAt: lease } });
+  return row;
 }
 
 /**
- * Mark processed events, with their processing time and latency, and NOTIFY each one's live event
- * (`note`), in one statement for a whole batch.
+ * Mark processed events, with their processing time and latency, take them off the queue and NOTIFY
+ * each one's live event (`note`), in one statement for a whole batch.
  */
 export async function markWebhookEventsProcessed(done: { id: string; at: string; ms: number; note: string }[], channel: string, tx: Executor): Promise<void> {
   if (done.length === 0) return;
@@ -97,24 +92,27 @@ export async function markWebhookEventsProcessed(done: { id: string; at: string;
       update webhook_events w set status = 'processed', processed_at = v.at, latency_ms = v.ms, last_error = null
       from jsonb_to_recordset(${JSON.stringify(done)}::jsonb) as v(id text, at timestamptz, ms integer, note text)
       where w.id = v.id
-      returning v.note
+      returning w.id, v.note
+    ), dequeued as (
+      delete from webhook_queue q using upd where q.event_id = upd.id
     )
     select pg_notify(${channel}, note) from upd`);
 }
 
-export async function getWebhookEventById(id: string, db: Executor = getDb()): Promise<WebhookEventRow | undefined> {
-  const [row] = await db.select().from(webhookEvents).where(eq(webhookEvents.id, id)).limit(1);
-  return row;
+/** Record a failed attempt: failed (back in line after its backoff, still queued) or dead (off the queue). */
+export async function markWebhookEventFailed(id: string, outcome: { dead: boolean; lastError: string; nextAttemptAt: Date }, tx: Executor): Promise<void> {
+  await tx.update(webhookEvents).set({ status: outcome.dead ? "dead" : "failed", lastError: outcome.lastError, ...(outcome.dead ? {} : { nextAttemptAt: outcome.nextAttemptAt }) }).where(eq(webhookEvents.id, id));
+  if (outcome.dead) await tx.delete(webhookQueue).where(eq(webhookQueue.eventId, id));
+  else await tx.update(webhookQueue).set({ dueAt: outcome.nextAttemptAt }).where(eq(webhookQueue.eventId, id));
 }
 
-/** Lock an event for processing (one worker at a time per event). */
-export async function lockWebhookEvent(id: string, tx: Executor): Promise<WebhookEventRow | undefined> {
-  const [row] = await tx.select().from(webhookEvents).where(eq(webhookEvents.id, id)).for("update").limit(1);
-  return row;
-}
-
-export async function updateWebhookEvent(id: string, patch: Partial<WebhookEventInsert>, tx: Executor = getDb()): Promise<void> {
-  await tx.update(webhookEvents).set(patch).where(eq(webhookEvents.id, id));
+/** The events still to process by status (received, processing, failed and waiting): the queue gauge. */
+export async function countQueuedWebhookEvents(db: Executor = getDb()): Promise<{ status: WebhookEventStatus; n: number }[]> {
+  return db
+    .select({ status: webhookEvents.status, n: count() })
+    .from(webhookQueue)
+    .innerJoin(webhookEvents, eq(webhookEvents.id, webhookQueue.eventId))
+    .groupBy(webhookEvents.status);
 }
 
 /** Events an organization may see: its own connections' (a platform-wide connection's events belong to no organization). */
@@ -188,11 +186,14 @@ export async function listWebhookEventIds(orgId: string, f: WebhookEventFilters,
  */
 export async function resetForReplay(orgId: string, ids: string[], tx: Executor): Promise<{ id: string; orgId: string | null }[]> {
   if (ids.length === 0) return [];
-  return tx
+  const reset = await tx
     .update(webhookEvents)
     .set({ status: "received", lastError: null, processedAt: null, latencyMs: null, runAttempts: 0, nextAttemptAt: sql`now()` })
     .where(and(visibleEvents(orgId), inArray(webhookEvents.id, ids), inArray(webhookEvents.status, ["processed", "failed", "dead"])))
     .returning({ id: webhookEvents.id, orgId: webhookEvents.orgId });
+  // Due now: a failed event is still queued (its backoff is cut short), processed and dead ones are queued again.
+  if (reset.length) await tx.insert(webhookQueue).values(reset.map((r) => ({ eventId: r.id, dueAt: sql`now()` }))).onConflictDoUpdate({ target: webhookQueue.eventId, set: { dueAt: sql`now()` } });
+  return reset;
 }
 
 /** Providers and connections that have events in this organization, for the table's filters. */

@@ -11,6 +11,11 @@ export type WebhookEventStatus = (typeof webhookEventStatuses)[number];
  * unique: a redelivery (or two concurrent copies) is acknowledged but stored and processed once.
  * delivery_id is the sender's id (X-GitHub-Delivery, webhook-id, Stripe event id, …) or, when the
  * sender gives none, a hash of the body.
+ *
+ * No index covers a column that processing changes (status, attempts, next_attempt_at, …), so the
+ * claim and the outcome are HOT updates: the row version stays on its page and no index gets a new
+ * entry. What is still to process is listed by `webhook_queue` instead. The fillfactor leaves room
+ * on each page for those updates (fillfactor 70, set in migration 0013: drizzle has no table option for it).
  */
 export const webhookEvents = pgTable(
   "webhook_events",
@@ -36,8 +41,8 @@ export const webhookEvents = pgTable(
     /** Attempts since the event was received or last replayed: dead after MAX_PROCESS_ATTEMPTS. */
     runAttempts: integer().notNull().default(0),
     /**
-     * The row is its own queue entry. received/failed: when a worker may take it (failed: after its
-     * backoff); processing: when its lease runs out (a worker that died without finishing).
+     * Shown with the event; the queue's `due_at` is what workers go by. received/failed: when a
+     * worker may take it (failed: after its backoff); processing: when its lease runs out.
      */
     nextAttemptAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     lastError: text(),
@@ -49,11 +54,26 @@ export const webhookEvents = pgTable(
   (t) => [
     uniqueIndex("webhook_events_delivery").on(t.integrationId, t.deliveryId),
     index().on(t.orgId, t.receivedAt.desc()),
-    index().on(t.orgId, t.status),
-    // What the workers claim: only the rows still waiting or running, in due order.
-    index("webhook_events_due").on(t.nextAttemptAt).where(sql`${t.status} in ('received','failed','processing')`),
     check("webhook_events_status_check", sql`${t.status} in ('received','processing','processed','failed','dead')`),
   ],
+);
+
+/**
+ * The inbound events still to process: received, failed and waiting for a retry, or held by a
+ * worker. A row is added in the statement that stores the event and deleted with the outcome that
+ * ends it (processed, dead); a replay adds it again. Workers claim from here in due order, so a
+ * claim reads the queue, not the event history, and its updates touch this narrow row's index.
+ */
+export const webhookQueue = pgTable(
+  "webhook_queue",
+  {
+    eventId: text()
+      .primaryKey()
+      .references(() => webhookEvents.id, { onDelete: "cascade" }),
+    /** When a worker may take the event: now, after a failure's backoff, or when a claim's lease runs out. */
+    dueAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("webhook_queue_due").on(t.dueAt)],
 );
 
 export const webhookDeliveryStatuses = ["pending", "succeeded", "failed", "dead", "cancelled"] as const;

@@ -3,6 +3,7 @@ import { sql } from "drizzle-orm";
 import { Counter, Gauge } from "prom-client";
 import { getDb } from "@/db/client";
 import { breakerStates } from "@/db/schema";
+import { countQueuedWebhookEvents } from "@/db/queries/webhook-events";
 import { countLiveWorkers } from "@/lib/jobs/admin";
 import { getBoss } from "@/lib/jobs/boss";
 import { DEAD_LETTER_QUEUE, queueNames } from "@/lib/jobs/queues";
@@ -116,10 +117,7 @@ export function registerCollectors(): void {
     "Inbound webhook events not processed yet: received (due or waiting for a worker), processing (claimed), failed (waiting for a retry).",
     ["status"],
     async () => {
-      const rows = rowsOf<{ status: string; n: number }>(
-        await getDb().execute(sql`select status, count(*)::int as n from webhook_events where status in ('received', 'failed', 'processing') group by status`),
-      );
-      const counts = new Map(rows.map((r) => [r.status, Number(r.n)]));
+      const counts = new Map((await countQueuedWebhookEvents()).map((r) => [r.status as string, Number(r.n)]));
       return ["received", "processing", "failed"].map((status) => ({ labels: { status }, value: counts.get(status) ?? 0 }));
     },
   );

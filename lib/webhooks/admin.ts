@@ -11,8 +11,8 @@ import { wakeWebhookQueue } from "./queue";
 import { signTestEvent } from "./sign";
 
 /**
- * Queue events again: each is reset to "received", due now, with a fresh attempt budget (the row is
- * its queue entry); events already waiting or running are skipped (resetForReplay), so double
+ * Queue events again: each is reset to "received", due now on webhook_queue, with a fresh attempt
+ * budget; events already waiting or running are skipped (resetForReplay), so double
  * clicks queue once. The workers of this process are woken; others find them at their next sweep.
  */
 export async function replayEvents(input: { orgId: string; actor: AuditActor; ids: string[]; ip: string | null }): Promise<{ queued: number; skipped: number }> {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { and, eq, sql } from "drizzle-orm";
 import type { DbHandle } from "@/db/client";
 import { testDbKinds, useTestDb } from "@/db/testing";
-import { healthChecks, integrations, webhookDeliveries, webhookEvents } from "@/db/schema";
+import { healthChecks, integrations, webhookDeliveries, webhookEvents, webhookQueue } from "@/db/schema";
 import { POST } from "@/app/api/webhooks/[connectionId]/route";
 import { createConnection, setConnectionEnabled, updateConnection } from "@/lib/connections/service";
 import { flushPassiveSignals } from "@/lib/health/passive";
@@ -39,10 +39,11 @@ describe.each(testDbKinds())("inbound webhooks on %s", (kind) => {
   const create = async (providerKey: string, name: string, values: Record<string, unknown>) =>
     (await createConnection({ org, actor, providerKey, platformWide: false, name, values, testBeforeSave: false, ip: null })).id;
   const rows = async (connectionId: string) => handle.db.select().from(webhookEvents).where(eq(webhookEvents.integrationId, connectionId));
-  /** The row is its own queue entry: waiting, due now, with a fresh attempt budget. */
+  /** Queued: received with a fresh attempt budget, and on webhook_queue due now. */
   const queuedNow = async (eventId: string) => {
     const [row] = await handle.db.select().from(webhookEvents).where(eq(webhookEvents.id, eventId));
-    return row!.status === "received" && row!.runAttempts === 0 && row!.nextAttemptAt.getTime() <= Date.now() + 1000;
+    const [entry] = await handle.db.select().from(webhookQueue).where(eq(webhookQueue.eventId, eventId));
+    return row!.status === "received" && row!.runAttempts === 0 && entry !== undefined && entry.dueAt.getTime() <= Date.now() + 1000;
   };
 
   beforeAll(async () => {

@@ -26,8 +26,8 @@ export { webhookSchemeFor, type ResolvedWebhook } from "./ingest-scheme";
 
 /**
  * Verify, store and queue one delivery. The 202 goes out only after the statement that stored the
- * event has committed: a 2xx always means "stored". The stored row is the queue entry (status
- * received, due now; lib/webhooks/queue.ts claims it), and the same statement NOTIFYs the live
+ * event has committed: a 2xx always means "stored". The same statement queues it (a webhook_queue
+ * row, due now; lib/webhooks/queue.ts claims it) and NOTIFYs the live
  * event that also wakes the workers. A redelivery (same delivery id) is acknowledged without a
  * second row, also when both copies arrive at once (the unique index makes the second insert wait
  * for the first, then do nothing).

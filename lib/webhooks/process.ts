@@ -1,7 +1,7 @@
 import "server-only";
 import { getDb, type Tx } from "@/db/client";
 import { getVisibleConnection, type ConnectionRow } from "@/db/queries/integrations";
-import { claimWebhookEvent, markWebhookEventsProcessed, updateWebhookEvent, type WebhookEventRow } from "@/db/queries/webhook-events";
+import { claimWebhookEvent, markWebhookEventFailed, markWebhookEventsProcessed, type WebhookEventRow } from "@/db/queries/webhook-events";
 import { EVENTS_CHANNEL, liveEventPayload, publishEvent } from "@/lib/events/publish";
 import { logger } from "@/lib/logger";
 import { listEnabledStreamsOfConnection } from "@/db/queries/sync";
@@ -44,7 +44,7 @@ async function runHandlers(tx: Tx, event: WebhookEventRow, memo: BatchMemo = bat
 
 async function recordFailure(tx: Tx, event: WebhookEventRow, message: string, dead: boolean): Promise<void> {
   const nextAttemptAt = new Date(Date.now() + retryDelaySeconds(event.runAttempts) * 1000);
-  await updateWebhookEvent(event.id, { status: dead ? "dead" : "failed", lastError: message.slice(0, 2000), ...(dead ? {} : { nextAttemptAt }) }, tx);
+  await markWebhookEventFailed(event.id, { dead, lastError: message.slice(0, 2000), nextAttemptAt }, tx);
   await publishEvent(tx, { orgId: event.orgId, type: "webhook.processed", data: { id: event.id, connectionId: event.integrationId, status: dead ? "dead" : "failed" } });
 }
 

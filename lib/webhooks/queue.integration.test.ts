@@ -1,4 +1,4 @@
-// The inbound-webhook queue: the webhook_events row is the queue entry. Claims in batches without
+// The inbound-webhook queue: webhook_queue lists the events still to process. Claims in batches without
 // double-taking, retries with backoff, dead after the attempt budget, takes over events whose worker
 // died, isolates a failing event inside its batch, and the running queue is woken by the ingest's
 // own NOTIFY (and finds by its sweep what no notification announced).
@@ -6,8 +6,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { eq, inArray, sql } from "drizzle-orm";
 import type { DbHandle } from "@/db/client";
 import { testDbKinds, useTestDb } from "@/db/testing";
-import { claimDueWebhookEvents } from "@/db/queries/webhook-events";
-import { webhookEvents } from "@/db/schema";
+import { claimDueWebhookEvents, resetForReplay } from "@/db/queries/webhook-events";
+import { webhookEvents, webhookQueue } from "@/db/schema";
 import { POST } from "@/app/api/webhooks/[connectionId]/route";
 import { createConnection } from "@/lib/connections/service";
 import { getBoss, stopBoss } from "@/lib/jobs/boss";
@@ -36,6 +36,12 @@ describe.each(testDbKinds())("webhook queue on %s", (kind) => {
     return row!;
   };
   const event = async (id: string) => (await handle.db.select().from(webhookEvents).where(eq(webhookEvents.id, id)))[0]!;
+  const queued = async () => (await handle.db.select().from(webhookQueue)).map((q) => q.eventId).sort();
+  /** Time passes for these events: their lease or backoff has run out (on the queue row workers go by, and on the event). */
+  const makeDue = async (ids: string[]) => {
+    await handle.db.update(webhookQueue).set({ dueAt: sql`now() - interval '1 second'` }).where(inArray(webhookQueue.eventId, ids));
+    await handle.db.update(webhookEvents).set({ nextAttemptAt: sql`now() - interval '1 second'` }).where(inArray(webhookEvents.id, ids));
+  };
   const waitFor = async (what: () => Promise<boolean>, ms = 10_000) => {
     const until = Date.now() + ms;
     while (!(await what())) {
@@ -55,6 +61,7 @@ describe.each(testDbKinds())("webhook queue on %s", (kind) => {
   beforeEach(async () => {
     // Each test starts with an empty queue.
     await handle.db.update(webhookEvents).set({ status: "processed" }).where(inArray(webhookEvents.status, ["received", "failed", "processing"]));
+    await handle.db.delete(webhookQueue);
   });
   afterAll(async () => {
     await stopWebhookQueue();
@@ -65,18 +72,23 @@ describe.each(testDbKinds())("webhook queue on %s", (kind) => {
   it("claims due events in batches: two claimers at once never take the same event; processed events leave the queue", async () => {
     const stored = [];
     for (let i = 0; i < 12; i++) stored.push((await deliver()).id);
+    // The statement that stored each event queued it.
+    expect(await queued()).toEqual([...stored].sort());
     const [a, b] = await Promise.all([claimDueWebhookEvents(8, 60), claimDueWebhookEvents(8, 60)]);
     const ids = [...a, ...b].map((e) => e.id);
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids.sort()).toEqual([...stored].sort());
     expect([...a, ...b].every((e) => e.status === "processing" && e.attempts === 1 && e.runAttempts === 1 && e.nextAttemptAt.getTime() > Date.now() + 50_000)).toBe(true);
+    const leases = await handle.db.select().from(webhookQueue).where(inArray(webhookQueue.eventId, stored));
+    expect(leases.every((q) => q.dueAt.getTime() > Date.now() + 50_000)).toBe(true);
     // Held by a live lease: nobody else claims them.
     expect(await claimDueWebhookEvents(50, 60)).toEqual([]);
     // A lease that ran out (the worker died): taken over, the attempt counted again.
-    await handle.db.update(webhookEvents).set({ nextAttemptAt: sql`now() - interval '1 second'` }).where(inArray(webhookEvents.id, stored));
+    await makeDue(stored);
     const pass = await runWebhookQueueOnce(50);
     expect(pass).toMatchObject({ claimed: 12, processed: 12, failed: 0, dead: 0 });
     for (const id of stored) expect(await event(id)).toMatchObject({ status: "processed", attempts: 2, lastError: null });
+    expect(await queued()).toEqual([]);
     expect((await runWebhookQueueOnce(50)).claimed).toBe(0);
   });
 
@@ -121,17 +133,22 @@ describe.each(testDbKinds())("webhook queue on %s", (kind) => {
       const failed = await event(bad.id);
       expect(failed).toMatchObject({ status: "failed", eventType: "invoice.bad", attempts: 1, runAttempts: 1, lastError: "downstream exploded" });
       expect(failed.nextAttemptAt.getTime()).toBeGreaterThan(Date.now() + (retryDelaySeconds(1) - 1) * 1000);
-      // Not due yet.
+      const [entry] = await handle.db.select().from(webhookQueue).where(eq(webhookQueue.eventId, bad.id));
+      expect(entry!.dueAt.getTime()).toBe(failed.nextAttemptAt.getTime());
+      // Still queued (waiting for its retry), but not due yet.
+      expect(await queued()).toEqual([bad.id]);
       expect((await runWebhookQueueOnce(50)).claimed).toBe(0);
       for (let attempt = 2; attempt <= MAX_PROCESS_ATTEMPTS; attempt++) {
-        await handle.db.update(webhookEvents).set({ nextAttemptAt: sql`now() - interval '1 second'` }).where(eq(webhookEvents.id, bad.id));
+        await makeDue([bad.id]);
         const pass = await runWebhookQueueOnce(50);
         expect(pass.claimed).toBe(1);
         expect(await event(bad.id)).toMatchObject({ status: attempt === MAX_PROCESS_ATTEMPTS ? "dead" : "failed", attempts: attempt });
       }
+      // Dead: off the queue.
+      expect(await queued()).toEqual([]);
       expect(retryDelaySeconds(2)).toBe(10);
       expect(retryDelaySeconds(20)).toBe(600);
-      await handle.db.update(webhookEvents).set({ nextAttemptAt: sql`now() - interval '1 second'` }).where(eq(webhookEvents.id, bad.id));
+      await makeDue([bad.id]);
       expect((await runWebhookQueueOnce(50)).claimed).toBe(0);
     } finally {
       delete providerWebhookHandlers.stripe;
@@ -145,7 +162,8 @@ describe.each(testDbKinds())("webhook queue on %s", (kind) => {
       ran++;
     };
     try {
-      await handle.db.update(webhookEvents).set({ status: "processing", runAttempts: MAX_PROCESS_ATTEMPTS, attempts: MAX_PROCESS_ATTEMPTS, nextAttemptAt: sql`now() - interval '1 second'` }).where(eq(webhookEvents.id, e.id));
+      await handle.db.update(webhookEvents).set({ status: "processing", runAttempts: MAX_PROCESS_ATTEMPTS, attempts: MAX_PROCESS_ATTEMPTS }).where(eq(webhookEvents.id, e.id));
+      await makeDue([e.id]);
       expect(await runWebhookQueueOnce(50)).toMatchObject({ claimed: 1, dead: 1, processed: 0 });
       expect(ran).toBe(0);
       expect(await event(e.id)).toMatchObject({ status: "dead", attempts: MAX_PROCESS_ATTEMPTS + 1 });
@@ -153,6 +171,16 @@ describe.each(testDbKinds())("webhook queue on %s", (kind) => {
     } finally {
       delete providerWebhookHandlers.stripe;
     }
+  });
+
+  it("no index of webhook_events covers a column that processing updates (the claim and the outcome stay HOT updates)", async () => {
+    const updated = ["status", "attempts", "run_attempts", "next_attempt_at", "last_error", "processed_at", "latency_ms"];
+    const res = await handle.db.execute(sql`
+      select i.indexrelid::regclass::text as name, pg_get_indexdef(i.indexrelid) as def
+      from pg_index i where i.indrelid = 'webhook_events'::regclass`);
+    const indexes = (res as unknown as { rows: { name: string; def: string }[] }).rows;
+    expect(indexes.length).toBeGreaterThanOrEqual(3);
+    for (const { name, def } of indexes) for (const column of updated) expect(def.includes(column), `${name}: ${def}`).toBe(false);
   });
 
   const settle = () => new Promise((r) => setTimeout(r, 300));
@@ -177,7 +205,9 @@ describe.each(testDbKinds())("webhook queue on %s", (kind) => {
     await startWebhookQueue({ sweepMs: 300 });
     try {
       await settle();
-      await handle.db.update(webhookEvents).set({ status: "received", runAttempts: 0, nextAttemptAt: sql`now()` }).where(eq(webhookEvents.id, quiet.id));
+      // What a replay does to the rows (lib/webhooks/admin.ts also wakes its own process's workers).
+      expect(await resetForReplay(orgId, [quiet.id], handle.db)).toEqual([{ id: quiet.id, orgId }]);
+      expect(await queued()).toEqual([quiet.id]);
       await waitFor(async () => (await event(quiet.id)).status === "processed", 5_000);
       expect((await event(quiet.id)).attempts).toBe(2);
     } finally {

@@ -6,8 +6,8 @@ import { logger } from "@/lib/logger";
 import { PROCESS_LEASE_SECONDS, processClaimedEvents, type BatchResult } from "./process";
 
 /**
- * The inbound-webhook queue is the webhook_events table itself: a stored row (status received,
- * due now) is the queue entry; no job is inserted per delivery. Each worker process claims due
+ * The inbound-webhook queue is the webhook_queue table: the statement that stores an event also
+ * queues it (due now); no job is inserted per delivery. Each worker process claims due
  * rows in batches (`FOR UPDATE SKIP LOCKED`, see claimDueWebhookEvents), woken by the NOTIFY the
  * ingest statement already sends for the live event, plus a periodic sweep for what it missed
  * (a notification sent while its listener was reconnecting), retries whose backoff ran out and
