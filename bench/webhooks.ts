@@ -34,6 +34,7 @@ import { countQueries } from "./lib/query-counter";
 import { benchMasterKey, openBenchDb, postgresAvailable, type BenchDb } from "./lib/db";
 import { startBenchServer, type BenchServer } from "./lib/server";
 import { pacedLoad, type PacedResult } from "./lib/paced";
+import { measureCpu } from "./lib/proc";
 import { fmt, ms, newResult, percentile, sleep, type BenchResult } from "./lib/report";
 
 const PORT = Number(process.env.BENCH_WEBHOOKS_PORT ?? 3291);
@@ -314,19 +315,26 @@ async function measure(kind: "postgres" | "pglite", result: BenchResult, pool: D
     // request's due time. (autocannon's overallRate sends each connection's per-second quota in one
     // burst at the start of every second, so it measures burst latency, not latency at a rate.)
     const rateRows: (string | number)[][] = [];
-    const pacedRow = (what: string, r: PacedResult) => [what, fmt(r.rate, 0), ms(r.p50), ms(r.p99), ms(r.max), pacedCodes(r), ms(r.sendLagP99)];
-    const b = await pacedLoad({ origin: url, rate: RATE, seconds: RATE_SECONDS, next: () => ({ method: "POST", path: NOOP_POST_PATH, headers: { "content-type": "application/json" }, body: "{}" }) });
-    rateRows.push(pacedRow("baseline: no-op POST route handler (404)", b));
-    const w = await pacedLoad({
-      origin: url,
-      rate: RATE,
-      seconds: RATE_SECONDS,
-      next: () => {
-        const d = pool.take();
-        return { method: "POST", path: `/api/webhooks/${connectionId}`, headers: d.headers, body: d.body };
-      },
-    });
-    rateRows.push(pacedRow("webhook verify + store + 202", w));
+    // CPU per request of the server (its process tree), PostgreSQL (every server process, PGlite runs inside the server) and the generator.
+    const cpuCell = (r: PacedResult, c: { serverMs: number; postgresMs: number }) => `${(c.serverMs / r.sent).toFixed(2)} / ${kind === "postgres" ? (c.postgresMs / r.sent).toFixed(2) : "–"} / ${r.generatorCpuMs.toFixed(2)} ms`;
+    const pacedRow = (what: string, r: PacedResult, c: { serverMs: number; postgresMs: number }) => [what, fmt(r.rate, 0), ms(r.p50), ms(r.p99), ms(r.max), pacedCodes(r), ms(r.sendLagP99), cpuCell(r, c)];
+    const serverPid = server.proc.pid!;
+    const { result: b, ...bCpu } = await measureCpu(serverPid, () =>
+      pacedLoad({ origin: url, rate: RATE, seconds: RATE_SECONDS, next: () => ({ method: "POST", path: NOOP_POST_PATH, headers: { "content-type": "application/json" }, body: "{}" }) }),
+    );
+    rateRows.push(pacedRow("baseline: no-op POST route handler (404)", b, bCpu));
+    const { result: w, ...wCpu } = await measureCpu(serverPid, () =>
+      pacedLoad({
+        origin: url,
+        rate: RATE,
+        seconds: RATE_SECONDS,
+        next: () => {
+          const d = pool.take();
+          return { method: "POST", path: `/api/webhooks/${connectionId}`, headers: d.headers, body: d.body };
+        },
+      }),
+    );
+    rateRows.push(pacedRow("webhook verify + store + 202", w, wCpu));
     accepted += w.statusCodes.get(202) ?? 0;
     if (kind === "postgres") {
       await sleep(1000);
@@ -336,7 +344,7 @@ async function measure(kind: "postgres" | "pglite", result: BenchResult, pool: D
     }
     result.tables.push({
       title: `${label}: fixed ${RATE} req/s, evenly paced open loop (latency from each request's due time), ${RATE_SECONDS} s each`,
-      columns: ["run", "req/s", "p50", "p99", "max", "status codes", "generator lag p99"],
+      columns: ["run", "req/s", "p50", "p99", "max", "status codes", "generator lag p99", "CPU per request: server / PostgreSQL / generator"],
       rows: rateRows,
     });
     const failedCount = w.sent - (w.statusCodes.get(202) ?? 0);
