@@ -34,7 +34,7 @@ import { countQueries } from "./lib/query-counter";
 import { benchMasterKey, openBenchDb, postgresAvailable, type BenchDb } from "./lib/db";
 import { startBenchServer, type BenchServer } from "./lib/server";
 import { pacedLoad, type PacedResult } from "./lib/paced";
-import { measureCpu } from "./lib/proc";
+import { measureCpu, nextServerCount, processTree } from "./lib/proc";
 import { fmt, ms, newResult, percentile, sleep, type BenchResult } from "./lib/report";
 
 const PORT = Number(process.env.BENCH_WEBHOOKS_PORT ?? 3291);
@@ -259,6 +259,9 @@ async function measure(kind: "postgres" | "pglite", result: BenchResult, pool: D
     const t0 = performance.now();
     server = await startBenchServer({ port: PORT, masterKey, cpuProfDir: CPU_PROF_DIR, env: { ...(kind === "postgres" ? { DATABASE_URL: db!.url! } : { PATCHBAY_DATA_DIR: dataDir }), PATCHBAY_DISABLE_WORKERS: DISABLE_WORKERS ? "true" : undefined } });
     result.notes.push(`${label}: server ready in ${((performance.now() - t0) / 1000).toFixed(1)} s (includes a build when the sources changed)`);
+    // `npm start` serves with PATCHBAY_WEB_CONCURRENCY processes (default 1; the bench passes it through).
+    await sleep(3000);
+    result.notes.push(`${label}: \`npm start\` runs ${nextServerCount(processTree(server.proc.pid!))} Next server process(es) on the port`);
     const url = server.baseUrl;
     const webhook = webhookRequests(connectionId, pool);
 
@@ -309,7 +312,7 @@ async function measure(kind: "postgres" | "pglite", result: BenchResult, pool: D
     // The max-throughput runs leave a backlog for the workers; the fixed-rate run measures the
     // steady state, so it starts once the server has processed it (its metrics show the queue).
     const backlogS = await waitForEmptyQueue(url);
-    result.notes.push(`${label}: the backlog the max-throughput runs left was processed ${backlogS.toFixed(1)} s after the last run (the workers share the server's process and the machine's 2 CPUs with the load)`);
+    result.notes.push(`${label}: the backlog the max-throughput runs left was processed ${backlogS.toFixed(1)} s after the last run (the workers share the server's processes and the machine's 2 CPUs with the load)`);
 
     // (2) fixed rate: an evenly paced open-loop load (bench/lib/paced.ts), latency counted from each
     // request's due time. (autocannon's overallRate sends each connection's per-second quota in one

@@ -17,14 +17,23 @@ const bodies: { url: string; body: string }[] = [];
 /** Route every request through the test, so each full response body (also streamed RSC and action responses) is recorded. */
 async function record(page: Page) {
   await page.route("**/*", async (route) => {
-    try {
-      const response = await route.fetch({ maxRedirects: 0 });
-      const body = await response.body();
-      bodies.push({ url: route.request().url(), body: body.toString("utf8") });
-      await route.fulfill({ response, body });
-    } catch {
-      // Only when the page closes at the end of a test with a request in flight.
-      await route.abort().catch(() => {});
+    const method = route.request().method();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const response = await route.fetch({ maxRedirects: 0 });
+        const body = await response.body();
+        bodies.push({ url: route.request().url(), body: body.toString("utf8") });
+        await route.fulfill({ response, body });
+        return;
+      } catch (error) {
+        // route.fetch reuses kept-alive connections, and one the server closes as the request goes out fails
+        // with "socket hang up" (ECONNRESET): a GET is sent again, as a browser would. Otherwise the page
+        // closed at the end of a test with a request in flight.
+        const reset = /ECONNRESET|socket hang up/.test(String(error));
+        if (reset && attempt < 3 && (method === "GET" || method === "HEAD") && !page.isClosed()) continue;
+        await route.abort().catch(() => {});
+        return;
+      }
     }
   });
 }

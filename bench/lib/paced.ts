@@ -34,6 +34,11 @@ export type PacedResult = {
 };
 
 const HEADER_END = Buffer.from("\r\n\r\n");
+/**
+ * A connection idle this long is not reused: Node servers close kept-alive connections after 5 s
+ * (keepAliveTimeout), and a request sent as that close arrives fails with ECONNRESET.
+ */
+const MAX_IDLE_MS = 4_000;
 const CRLF = Buffer.from("\r\n");
 
 /** One keep-alive connection: at most one request in flight (no pipelining), its response parsed as it arrives. */
@@ -47,6 +52,8 @@ class Conn {
   private close = false;
   current: { due: number; done: (status: number | null) => void } | null = null;
   dead = false;
+  /** When its last response ended (performance.now()). */
+  idleSince = 0;
 
   constructor(host: string, port: number, onFree: (c: Conn) => void, onDead: (c: Conn) => void) {
     this.socket = net.connect({ host, port, noDelay: true });
@@ -55,6 +62,7 @@ class Conn {
       if (this.parse()) {
         const cur = this.current!;
         this.current = null;
+        this.idleSince = performance.now();
         cur.done(this.status);
         if (this.close) this.fail();
         else onFree(this);
@@ -171,7 +179,12 @@ export async function pacedLoad(opts: { origin: string; rate: number; seconds: n
   const fire = (due: number) => {
     const req = encode(opts.next());
     lags.push(performance.now() - due);
-    const conn = idle.pop();
+    let conn = idle.pop();
+    while (conn && performance.now() - conn.idleSince > MAX_IDLE_MS) {
+      conns.delete(conn);
+      conn.socket.destroy();
+      conn = idle.pop();
+    }
     if (conn) return dispatch(conn, req, due);
     if (conns.size < maxConns) {
       const c = new Conn(host, port, onFree, onDead);

@@ -63,3 +63,14 @@ export async function measureCpu<T>(serverPid: number, run: () => Promise<T>): P
   // Backends that started during the run are missed (the server's pool is warm by then).
   return { result, serverMs: cpuMs(server) - s0, postgresMs: cpuMs(pg) - p0 };
 }
+
+/** How many of these processes run a Next server (Next names its process "next-server (v…)"). */
+export function nextServerCount(pids: number[]): number {
+  return pids.filter((p) => {
+    try {
+      return fs.readFileSync(`/proc/${p}/comm`, "utf8").startsWith("next-server");
+    } catch {
+      return false;
+    }
+  }).length;
+}
