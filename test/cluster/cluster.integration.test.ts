@@ -36,9 +36,13 @@ function launch(env: Record<string, string>, port: number): { proc: ChildProcess
   return { proc, output: () => out };
 }
 
+/**
+ * The pid that answers one request on a new connection, or null. With a time limit: a connection the
+ * primary handed to a process that is exiting is never answered (a client would retry).
+ */
 async function pidAt(port: number): Promise<number | null> {
   try {
-    const res = await fetch(`http://127.0.0.1:${port}/`);
+    const res = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(2_000) });
     return Number(await res.text());
   } catch {
     return null;
@@ -72,7 +76,7 @@ describe("scripts/cluster.mjs", () => {
     expect(first.size).toBe(2);
     expect(first.has(proc.pid!)).toBe(false);
     await new Promise((r) => setTimeout(r, 400)); // past the start-up window
-    await fetch(`http://127.0.0.1:${port}/exit`).then((r) => r.text());
+    expect(await fetch(`http://127.0.0.1:${port}/exit`, { signal: AbortSignal.timeout(5_000) }).then((r) => r.text())).toBe("bye");
     const after = await until(() => pidsAt(port), (s) => s.size === 2 && [...s].some((p) => !first.has(p)));
     expect(after.size).toBe(2);
     expect([...after].filter((p) => !first.has(p))).toHaveLength(1);
