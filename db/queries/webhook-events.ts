@@ -4,7 +4,6 @@ import { dbHandle, getDb, type DbHandle, type Executor } from "@/db/client";
 import { integrations, webhookEvents, webhookQueue, type WebhookEventStatus } from "@/db/schema";
 
 export type WebhookEventRow = typeof webhookEvents.$inferSelect;
-export type WebhookEventInsert = typeof webhookEvents.$inferInsert;
 
 /** What the store statement needs; ids are made here so the live event can name the row. */
 export type WebhookEventStore = {
@@ -45,6 +44,10 @@ export async function storeWebhookEvent(row: WebhookEventStore, notify: { channe
   return res.rows.length > 0;
 }
 
+/** A claim's change to the event: processing until the lease runs out, the attempt counted. */
+const claimed = (lease: SQL) => ({ status: "processing" as const, attempts: sql`${webhookEvents.attempts} + 1`, runAttempts: sql`${webhookEvents.runAttempts} + 1`, nextAttemptAt: lease });
+const leaseEnd = (leaseSeconds: number) => sql`now() + make_interval(secs => ${leaseSeconds})`;
+
 /**
  * Claim up to `limit` due events for this worker in one statement: the queued ones that are waiting
  * (received, or failed and past their backoff) or stalled (processing, lease run out: their worker
@@ -53,13 +56,13 @@ export async function storeWebhookEvent(row: WebhookEventStore, notify: { channe
  * counted before any work, so a crash shows.
  */
 export async function claimDueWebhookEvents(limit: number, leaseSeconds: number, db: Executor = getDb()): Promise<WebhookEventRow[]> {
-  const lease = sql`now() + make_interval(secs => ${leaseSeconds})`;
+  const lease = leaseEnd(leaseSeconds);
   const due = db.select({ id: webhookQueue.eventId }).from(webhookQueue).where(lte(webhookQueue.dueAt, sql`now()`)).orderBy(asc(webhookQueue.dueAt)).limit(limit).for("update", { skipLocked: true });
   const leased = db.$with("leased").as(db.update(webhookQueue).set({ dueAt: lease }).where(inArray(webhookQueue.eventId, due)).returning({ id: webhookQueue.eventId }));
   return db
     .with(leased)
     .update(webhookEvents)
-    .set({ status: "processing", attempts: sql`${webhookEvents.attempts} + 1`, runAttempts: sql`${webhookEvents.runAttempts} + 1`, nextAttemptAt: lease })
+    .set(claimed(lease))
     .where(inArray(webhookEvents.id, db.select({ id: leased.id }).from(leased)))
     .returning();
 }
@@ -69,16 +72,19 @@ export async function claimDueWebhookEvents(limit: number, leaseSeconds: number,
  * a worker whose lease still runs, or gone.
  */
 export async function claimWebhookEvent(id: string, leaseSeconds: number, db: Executor = getDb()): Promise<WebhookEventRow | null> {
-  const lease = sql`now() + make_interval(secs => ${leaseSeconds})`;
-  const [row] = await db
-    .update(webhookEvents)
-    .set({ status: "processing", attempts: sql`${webhookEvents.attempts} + 1`, runAttempts: sql`${webhookEvents.runAttempts} + 1`, nextAttemptAt: lease })
-    .where(and(eq(webhookEvents.id, id), ne(webhookEvents.status, "processed"), or(ne(webhookEvents.status, "processing"), lte(webhookEvents.nextAttemptAt, sql`now()`))))
-    .returning();
-  if (!row) return null;
-  // Held by this worker now: the others skip it until the lease runs out (a dead event is queued again here).
-  await db.insert(webhookQueue).values({ eventId: id, dueAt: lease }).onConflictDoUpdate({ target: webhookQueue.eventId, set: { dueAt: lease } });
-  return row;
+  const lease = leaseEnd(leaseSeconds);
+  // One transaction: an event marked processing always has the queue row that lets a worker take it over.
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .update(webhookEvents)
+      .set(claimed(lease))
+      .where(and(eq(webhookEvents.id, id), ne(webhookEvents.status, "processed"), or(ne(webhookEvents.status, "processing"), lte(webhookEvents.nextAttemptAt, sql`now()`))))
+      .returning();
+    if (!row) return null;
+    // Held by this worker now: the others skip it until the lease runs out (a dead event is queued again here).
+    await tx.insert(webhookQueue).values({ eventId: id, dueAt: lease }).onConflictDoUpdate({ target: webhookQueue.eventId, set: { dueAt: lease } });
+    return row;
+  });
 }
 
 /**
